@@ -1,0 +1,43 @@
+# Broadsheet: two commands. `make run` serves the demo newsroom; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PORT ?= 8000
+export BROADSHEET_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test test-sqlite test-postgres lint install browser-deps bench clean
+
+install:
+	@command -v uv >/dev/null 2>&1 || test -x $(UV) || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
+	@$$(command -v uv || echo $(UV)) sync --frozen --quiet
+
+run: install
+	@.venv/bin/broadsheet setup
+	@.venv/bin/broadsheet serve --host 127.0.0.1 --port $(PORT)
+
+# Debian's Chromium for browser tests (never a downloaded browser); vnu.jar for HTML checks.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "could not install chromium: browser tests will be skipped"; \
+	  else echo "chromium missing and not root: browser tests will be skipped"; fi; \
+	fi
+	@test -f node_modules/vnu-jar/build/dist/vnu.jar || npm ci --silent --no-audit --no-fund >/dev/null
+
+test: install browser-deps lint test-sqlite test-postgres
+
+lint:
+	@.venv/bin/ruff check src tests bench
+
+test-sqlite:
+	@echo "== suite on SQLite =="
+	@env -u DATABASE_URL -u REDIS_URL .venv/bin/pytest -n 2 --dist loadfile
+
+test-postgres:
+	@if [ -n "$$DATABASE_URL" ]; then \
+	  echo "== suite on PostgreSQL$${REDIS_URL:+ + Redis} =="; \
+	  .venv/bin/pytest -n 2 --dist loadfile; \
+	else echo "DATABASE_URL not set: skipping the PostgreSQL run"; fi
+
+clean:
+	rm -rf var .venv node_modules

@@ -1,0 +1,1 @@
+"""Broadsheet: an open-source news publishing platform."""

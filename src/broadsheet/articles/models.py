@@ -1,0 +1,171 @@
+"""Stories: the article page type, its bylines, tags and corrections log."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page, PageManager, PageQuerySet
+from wagtail.search import index
+
+from .blocks import ArticleBodyBlock
+
+
+class ArticleQuerySet(PageQuerySet):
+    def teasers(self) -> ArticleQuerySet:
+        """Live stories, newest first, with just what a teaser shows."""
+        from .visibility import restricted_q
+
+        return (
+            self.live()
+            .exclude(restricted_q())
+            .select_related("hero_image")
+            .only("id", "title", "url_path", "slug", "dek", "summary", "first_published_at",
+                  "last_published_at", "hero_image", "path", "depth", "locale_id",
+                  "content_type_id")
+            .order_by("-first_published_at", "-id")
+        )
+
+    def in_section(self, section: Page) -> ArticleQuerySet:
+        return self.descendant_of(section)
+
+
+ArticleManager = PageManager.from_queryset(ArticleQuerySet)
+
+
+class ArticleTag(TaggedItemBase):
+    content_object = ParentalKey("articles.ArticlePage", on_delete=models.CASCADE,
+                                 related_name="tagged_items")
+
+
+class ArticlePage(Page):
+    """A story: headline (the page title), dek, body, and everything around them."""
+
+    class Comments(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    dek = models.CharField(
+        max_length=300, blank=True,
+        help_text="The sub-headline: one sentence under the headline that sells the story.")
+    summary = models.TextField(
+        max_length=500, blank=True,
+        help_text="One line for teasers and feeds. Leave empty to use the dek.")
+    body = StreamField(ArticleBodyBlock(), blank=True)
+    hero_image = models.ForeignKey("wagtailimages.Image", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    hero_caption = models.CharField(max_length=500, blank=True)
+    hero_credit = models.CharField(max_length=200, blank=True)
+    hero_alt = models.CharField(max_length=250, blank=True,
+                                help_text="Describe the picture for readers who cannot see it.")
+    dateline = models.CharField(max_length=100, blank=True,
+                                help_text="Where the story was reported from, e.g. 'LISBON'.")
+    byline = models.CharField(
+        max_length=300, blank=True,
+        help_text="A free-text byline for contributors without an author profile, e.g. wires.")
+    language = models.CharField(max_length=35, default="en",
+                                help_text="The story's language as a BCP 47 tag.")
+    comments = models.CharField(max_length=10, choices=Comments.choices, default=Comments.OPEN,
+                                help_text="Whether readers can comment on this story.")
+    source_uri = models.CharField(
+        max_length=500, null=True, blank=True, unique=True, editable=False,
+        help_text="The identifier of the item this story was imported from (ninjs uri).")
+
+    tags = ClusterTaggableManager(through=ArticleTag, blank=True)
+
+    objects = ArticleManager()
+
+    parent_page_types = ["sections.SectionPage"]
+    subpage_types: list[str] = []
+
+    content_panels = [
+        FieldPanel("title", heading="Headline"),
+        FieldPanel("dek"),
+        FieldPanel("summary"),
+        InlinePanel("bylines", label="Authors"),
+        FieldPanel("byline"),
+        FieldPanel("dateline"),
+        MultiFieldPanel([FieldPanel("hero_image"), FieldPanel("hero_alt"),
+                         FieldPanel("hero_caption"), FieldPanel("hero_credit")],
+                        heading="Hero image"),
+        FieldPanel("body"),
+        FieldPanel("tags"),
+        InlinePanel("corrections", label="Corrections and updates"),
+    ]
+    settings_panels = [*Page.settings_panels, FieldPanel("comments"), FieldPanel("language")]
+
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("dek"),
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.SearchField("byline"),
+        index.RelatedFields("tags", [index.SearchField("name")]),
+        index.FilterField("first_published_at"),
+    ]
+
+    class Meta:
+        verbose_name = "story"
+        verbose_name_plural = "stories"
+
+    @property
+    def teaser_summary(self) -> str:
+        return self.summary or self.dek
+
+    @property
+    def section(self) -> Page | None:
+        """The section the story is filed under (its parent page)."""
+        return self.get_parent().specific_deferred
+
+    def was_updated(self) -> bool:
+        if not (self.first_published_at and self.last_published_at):
+            return False
+        return (self.last_published_at - self.first_published_at).total_seconds() > 60
+
+    def clean(self):
+        super().clean()
+        if self.hero_image_id and not self.hero_alt.strip() and not self.hero_caption.strip():
+            raise ValidationError({"hero_alt": "A hero image needs alt text or a caption."})
+
+    def get_context(self, request, *args, **kwargs):
+        from . import story_page
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(story_page.context_for(self, request))
+        return context
+
+
+class Byline(Orderable):
+    """One author on a story, in byline order."""
+
+    page = ParentalKey(ArticlePage, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey("people.Author", on_delete=models.CASCADE, related_name="bylines")
+
+    panels = [FieldPanel("author")]
+
+    class Meta(Orderable.Meta):
+        constraints = [models.UniqueConstraint(fields=["page", "author"],
+                                               name="byline_unique_author")]
+
+
+class Correction(Orderable):
+    """An entry in the story's corrections and updates log, shown at its foot."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        UPDATE = "update", "Update"
+
+    page = ParentalKey(ArticlePage, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CORRECTION)
+    made_at = models.DateTimeField(default=timezone.now)
+    text = models.TextField(help_text="What was wrong or what changed, in plain words.")
+
+    panels = [FieldPanel("kind"), FieldPanel("made_at"), FieldPanel("text")]
+
+    class Meta(Orderable.Meta):
+        ordering = ["made_at"]

@@ -1,0 +1,66 @@
+"""Everything the story page shows around the story itself, assembled in a fixed number of
+queries whatever the size of the newsroom."""
+
+from __future__ import annotations
+
+from wagtail.models import Site
+
+from broadsheet.comments.discussion import CommentForm, latest_for_story
+from broadsheet.frontpage.spotlight import pick_live, spotlight_ids
+from broadsheet.pagecache.dependencies import SPOTLIGHT, expires_soon, shows
+from broadsheet.readership.popular import POPULAR_TTL_SECONDS, cached_most_read_ids
+
+MORE_FROM_SIZE = 5
+
+
+def more_from_section(story, section, limit: int = MORE_FROM_SIZE) -> list:
+    from .models import ArticlePage
+
+    if section is None:
+        return []
+    return list(ArticlePage.objects.teasers().descendant_of(section).exclude(id=story.id)
+                [:limit])
+
+
+def bylines(story) -> list:
+    return [b.author for b in story.bylines.select_related("author").order_by("sort_order")]
+
+
+def context_for(story, request) -> dict:
+    from broadsheet.sections.models import SectionPage
+
+    from .models import ArticlePage
+
+    site = Site.find_for_request(request) if request else None
+    section = (SectionPage.objects.filter(path=story.path[:-story.steplen])
+               .only("title", "url_path", "slug", "path", "depth").first())
+    # Popular and Spotlight come from one teaser query between them.
+    popular_ids = cached_most_read_ids()
+    picks, spotlight_size = spotlight_ids(site)
+    wanted = set(popular_ids) | set(picks)
+    teasers = ({s.id: s for s in ArticlePage.objects.teasers().filter(id__in=wanted)}
+               if wanted else {})
+    popular = pick_live(popular_ids, teasers, len(popular_ids))
+    spotlight = pick_live(picks, teasers, spotlight_size)
+    more = more_from_section(story, section)
+    comments, comment_count = latest_for_story(story)
+
+    shows(request, pages=[story, *popular, *spotlight, *more],
+          tags=[SPOTLIGHT] + ([f"page:{section.pk}"] if section else []))
+    expires_soon(request, POPULAR_TTL_SECONDS)
+    user = getattr(request, "user", None)
+    return {
+        "section": section,
+        "authors": bylines(story),
+        "tag_list": list(story.tags.all()),
+        "corrections": list(story.corrections.all()),
+        "popular": popular,
+        "spotlight": spotlight,
+        "more_from_section": more,
+        "comment_list": comments,
+        "comment_count": comment_count,
+        "comment_form": (CommentForm() if user is not None and user.is_authenticated
+                         and story.comments == story.Comments.OPEN else None),
+    }
+
+

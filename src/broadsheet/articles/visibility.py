@@ -1,0 +1,40 @@
+"""Which pages are behind a view restriction (password, login, groups), remembered.
+
+Wagtail's `.public()` asks the database for the restrictions on every call, and a story page
+makes several teaser lists. Restrictions change rarely, so the list of restricted paths is
+kept in the shared cache and dropped whenever a restriction is saved or deleted.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from wagtail.models import PageViewRestriction
+
+_KEY = "broadsheet:restricted-paths"
+
+
+def restricted_paths() -> list[str]:
+    paths = cache.get(_KEY)
+    if paths is None:
+        paths = sorted(PageViewRestriction.objects.values_list("page__path", flat=True))
+        cache.set(_KEY, paths, None)
+    return paths
+
+
+def restricted_q() -> Q:
+    """Matches pages at or below a restricted page; matches nothing if there are none."""
+    q = Q(pk__in=[])
+    for path in restricted_paths():
+        q |= Q(path__startswith=path)
+    return q
+
+
+def _forget(**kwargs) -> None:
+    cache.delete(_KEY)
+
+
+def connect() -> None:
+    post_save.connect(_forget, sender=PageViewRestriction, dispatch_uid="restricted-save")
+    post_delete.connect(_forget, sender=PageViewRestriction, dispatch_uid="restricted-del")

@@ -1,0 +1,24 @@
+"""The `broadsheet` console script: Django's management commands with Broadsheet's settings.
+
+A thin wrapper in the manner of Weblate's runner: pick the settings profile from the
+environment, then hand over to Django. Product commands (serve, import, demo, ...) are
+management commands in the apps they belong to.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    from broadsheet.settings import default_module
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", default_module())
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["broadsheet", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class FrontpageConfig(AppConfig):
+    name = "broadsheet.frontpage"
+    verbose_name = "Front page"
+
+    def ready(self):
+        post_migrate.connect(_ensure_home, sender=self, dispatch_uid="frontpage-home")
+
+
+def _ensure_home(sender, **kwargs):
+    from .setup import ensure_home
+
+    ensure_home()

@@ -1,0 +1,36 @@
+"""Making sure the site has a Broadsheet front page at its root."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from wagtail.models import Page, Site
+
+from .models import HomePage
+
+
+@transaction.atomic
+def ensure_home() -> HomePage:
+    """The default site's HomePage, replacing Wagtail's placeholder "Welcome" page."""
+    home = HomePage.objects.first()
+    root = Page.get_first_root_node()
+    if home is None:
+        # Wagtail's "Welcome to your new Wagtail site!" placeholder holds the slug; it goes.
+        for placeholder in root.get_children().filter(slug="home"):
+            if placeholder.specific_class is Page and not placeholder.get_children().exists():
+                placeholder.delete()
+        root.refresh_from_db()
+        home = root.add_child(instance=HomePage(title="Home", slug="home", live=True))
+        home.save_revision().publish()
+    site = Site.objects.filter(is_default_site=True).first()
+    host = settings.BASE_URL.split("://", 1)[-1].split("/")[0]
+    hostname, _, port = host.partition(":")
+    if site is None:
+        site = Site.objects.create(hostname=hostname or "localhost", port=int(port or 80),
+                                   root_page=home, is_default_site=True,
+                                   site_name=settings.WAGTAIL_SITE_NAME)
+    elif site.root_page_id != home.id:
+        site.root_page = home
+        site.site_name = site.site_name or settings.WAGTAIL_SITE_NAME
+        site.save()
+    return home

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class MastheadConfig(AppConfig):
+    name = "broadsheet.masthead"
+    verbose_name = "Masthead"
+
+    def ready(self):
+        from . import navigation
+
+        navigation.connect()

@@ -1,0 +1,43 @@
+"""The main navigation: the top-level sections of the site, in the editors' order.
+
+Shown on every page, changed rarely: kept in the shared cache and dropped whenever a page is
+published, unpublished, moved or deleted.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db.models.signals import post_delete
+from wagtail.models import Site
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+_KEY = "broadsheet:nav:{}"
+
+
+def primary_sections(site: Site | None) -> list:
+    from broadsheet.sections.models import SectionPage
+
+    if site is None:
+        return []
+    key = _KEY.format(site.pk)
+    sections = cache.get(key)
+    if sections is None:
+        sections = [
+            {"title": s.title, "url": s.get_url(current_site=site)}
+            for s in SectionPage.objects.child_of(site.root_page).live().public()
+            .filter(in_navigation=True).only("title", "url_path", "slug", "path", "depth")
+        ]
+        cache.set(key, sections, 3600)
+    return sections
+
+
+def forget_navigation(**kwargs) -> None:
+    cache.delete_many([_KEY.format(pk) for pk in Site.objects.values_list("pk", flat=True)])
+
+
+def connect() -> None:
+    from wagtail.models import Page
+
+    for signal in (page_published, page_unpublished, post_page_move):
+        signal.connect(forget_navigation, dispatch_uid=f"nav-{id(signal)}")
+    post_delete.connect(forget_navigation, sender=Page, dispatch_uid="nav-delete")

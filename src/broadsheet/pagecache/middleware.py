@@ -1,0 +1,47 @@
+"""Stores what Django renders for anonymous readers, tagged with what the page shows."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+
+from . import store
+
+# Headers that belong to one response, not to the page.
+_SKIP_HEADERS = {"set-cookie", "date", "vary", "content-length"}
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.enabled = settings.BROADSHEET_PAGECACHE["ENABLED"]
+
+    def __call__(self, request):
+        started = time.time()
+        response = self.get_response(request)
+        if self.enabled and self._cacheable(request, response):
+            headers = [(k, v) for k, v in response.items() if k.lower() not in _SKIP_HEADERS]
+            # Purges keep pages current; the hour is only a backstop. Pages showing a widget
+            # with its own clock (Popular) asked for a shorter life through expires_soon().
+            max_age = getattr(request, "pagecache_max_age", None) or 3600
+            store.store(
+                store.key_for(request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME",
+                                                                                 ""),
+                              request.path_info, request.META.get("QUERY_STRING", "")),
+                status=response.status_code, headers=headers, body=response.content,
+                tags=request.pagecache_tags, max_age=max_age, started_at=started)
+            response["X-Page-Cache"] = "miss"
+        return response
+
+    def _cacheable(self, request, response) -> bool:
+        return (
+            request.method == "GET"
+            and response.status_code == 200
+            and getattr(request, "pagecache_tags", None)
+            and not response.streaming
+            and not response.cookies
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and "private" not in response.get("Cache-Control", "")
+            and "no-store" not in response.get("Cache-Control", "")
+        )

@@ -1,0 +1,119 @@
+"""The page store: rendered public pages as files, with an index of what each page shows.
+
+Layout under <data dir>/pagecache/:
+  pages/<key>          one cached response: a JSON header line, then the body bytes
+  tags/<tag>/<key>     an empty marker: page <key> shows the thing named <tag>
+  epoch                touched on every purge; a render that started before it is not stored
+
+A tag is "page:<id>" for a story or section a page shows, or a name such as "spotlight" or
+"stories" (any listing that a new story can enter). Files, not the database, because a hit must
+cost one open() and a purge must work from any worker process; the same layout works on any
+POSIX filesystem shared by the workers of one host.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+
+def root() -> Path:
+    return Path(settings.DATA_DIR) / "pagecache"
+
+
+def key_for(host: str, path: str, query: str) -> str:
+    raw = f"{host.lower()}\n{path}\n{query}".encode()
+    return hashlib.sha256(raw).hexdigest()[:40]
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+def last_purge(base: Path | None = None) -> float:
+    try:
+        return os.stat((base or root()) / "epoch").st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
+def store(key: str, *, status: int, headers: list[tuple[str, str]], body: bytes,
+          tags: set[str], max_age: int, started_at: float) -> bool:
+    """Store a rendered page unless a purge happened while it was being rendered."""
+    base = root()
+    if started_at <= last_purge(base):
+        return False
+    head = json.dumps({"status": status, "headers": headers,
+                       "expires": time.time() + max_age}).encode()
+    for tag in tags:
+        marker = base / "tags" / _safe(tag) / key
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    _atomic_write(base / "pages" / key, head + b"\n" + body)
+    # A purge may have slipped in between the check above and the write; if so, drop the page
+    # so it is rendered afresh (never serve something older than a purge).
+    if started_at <= last_purge(base):
+        (base / "pages" / key).unlink(missing_ok=True)
+        return False
+    return True
+
+
+def load(base: Path, key: str):
+    """(status, headers, body) for a fresh cached page, else None. Hot path: keep it lean."""
+    try:
+        with open(base / "pages" / key, "rb") as fh:
+            data = fh.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    head, _, body = data.partition(b"\n")
+    meta = json.loads(head)
+    if meta["expires"] < time.time():
+        return None
+    return meta["status"], meta["headers"], body
+
+
+def _safe(tag: str) -> str:
+    return tag.replace("/", "_").replace(":", "-")
+
+
+def purge_tags(tags: set[str] | list[str]) -> int:
+    """Drop every cached page that shows any of `tags`. Returns how many pages went."""
+    base = root()
+    base.mkdir(parents=True, exist_ok=True)
+    _atomic_write(base / "epoch", str(time.time()).encode())
+    # Make sure the epoch moves even on filesystems with coarse mtimes.
+    now = time.time()
+    os.utime(base / "epoch", (now, now))
+    gone = 0
+    for tag in tags:
+        tag_dir = base / "tags" / _safe(tag)
+        try:
+            keys = os.listdir(tag_dir)
+        except FileNotFoundError:
+            continue
+        for key in keys:
+            try:
+                (base / "pages" / key).unlink()
+                gone += 1
+            except FileNotFoundError:
+                pass
+            (tag_dir / key).unlink(missing_ok=True)
+    return gone
+
+
+def purge_all() -> None:
+    import shutil
+
+    base = root()
+    _atomic_write(base / "epoch", str(time.time()).encode())
+    for sub in ("pages", "tags"):
+        shutil.rmtree(base / sub, ignore_errors=True)

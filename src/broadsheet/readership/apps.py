@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReadershipConfig(AppConfig):
+    name = "broadsheet.readership"
+    verbose_name = "Readership"

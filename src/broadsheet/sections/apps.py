@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SectionsConfig(AppConfig):
+    name = "broadsheet.sections"
+    verbose_name = "Sections"

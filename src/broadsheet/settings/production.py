@@ -1,0 +1,36 @@
+"""The production profile: PostgreSQL, Redis and PostgreSQL full-text search.
+
+Chosen when DATABASE_URL is set; REDIS_URL adds the shared cache (rate limits, locks).
+"""
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .env import env_str
+
+_database_url = env_str("DATABASE_URL")
+if not _database_url:
+    raise ImproperlyConfigured("DATABASE_URL must be set for the production profile")
+try:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+except ValueError as exc:
+    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
+
+_redis_url = env_str("REDIS_URL")
+if _redis_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            "KEY_PREFIX": env_str("BROADSHEET_CACHE_PREFIX", "broadsheet"),
+        }
+    }
+else:
+    # Without Redis, a file cache in the data directory is shared by the workers of one host.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": DATA_DIR / "cache"}}  # noqa: F405
+
+WAGTAILSEARCH_BACKENDS = {
+    "default": {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "english"}
+}

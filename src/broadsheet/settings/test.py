@@ -1,0 +1,36 @@
+"""Test profile: the same storage as the profile under test, made fast and isolated.
+
+With DATABASE_URL set the suite runs on PostgreSQL (+ Redis when REDIS_URL is set), otherwise
+on SQLite; everything else is identical so one suite proves both.
+"""
+
+import os
+import tempfile
+from urllib.parse import urlsplit
+
+# Each test process gets its own data directory so parallel workers never share files.
+os.environ.setdefault("BROADSHEET_DATA_DIR", tempfile.mkdtemp(prefix="broadsheet-test-"))
+
+if os.environ.get("DATABASE_URL"):
+    from .production import *  # noqa: F403
+else:
+    from .embedded import *  # noqa: F403
+
+from .base import DATA_DIR, STORAGES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {**STORAGES, "staticfiles": {
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+ALLOWED_HOSTS = ["*"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+BROADSHEET_PUBLISHING = {"SCHEDULER": False, "POLL_SECONDS": 1}
+if os.environ.get("REDIS_URL"):
+    # Parallel workers share one Redis server; each gets a database of its own (cache.clear()
+    # flushes a whole database, so a key prefix would not be enough).
+    _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    _db = 1 + (int(_worker) if _worker.isdigit() else 0) % 15
+    CACHES["default"]["LOCATION"] = urlsplit(os.environ["REDIS_URL"])._replace(  # noqa: F405
+        path=f"/{_db}").geturl()
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+MEDIA_ROOT = DATA_DIR / "media"

@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.urls import include, path, re_path
+from django.views.static import serve as serve_media
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from broadsheet.articles import views as article_views
+from broadsheet.comments import views as comment_views
+from broadsheet.people import views as people_views
+from broadsheet.readership import views as readership_views
+
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("accounts/", include("allauth.urls")),
+    path("authors/<str:slug>/", people_views.author, name="author"),
+    path("topics/<str:slug>/", article_views.topic, name="topic"),
+    path("discussion/<int:story_id>/", comment_views.discussion, name="discussion"),
+    path("discussion/<int:story_id>/post/", comment_views.post, name="comment_post"),
+    path("_/view", readership_views.beacon, name="view_beacon"),
+    path("_/view.gif", readership_views.pixel, name="view_pixel"),
+]
+
+# Uploaded images and their renditions. The embedded default serves them itself; a production
+# deployment may put a web server or CDN in front of /media/ instead.
+urlpatterns.append(re_path(r"^media/(?P<path>.+)$", serve_media,
+                           {"document_root": settings.MEDIA_ROOT}))
+
+urlpatterns.append(path("", include(wagtail_urls)))

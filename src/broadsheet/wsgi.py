@@ -1,0 +1,19 @@
+"""WSGI entry point: the page cache answers hits before Django; misses fall through to it."""
+
+import os
+
+from broadsheet.settings import default_module
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", default_module())
+
+from django.conf import settings  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+from broadsheet.pagecache.wsgi import wrap  # noqa: E402
+
+application = wrap(get_wsgi_application())
+
+if os.environ.get("BROADSHEET_SERVER_PROCESS") and settings.BROADSHEET_PUBLISHING["SCHEDULER"]:
+    from broadsheet.publishing.scheduler import start_in_process
+
+    start_in_process(settings.BROADSHEET_PUBLISHING["POLL_SECONDS"])

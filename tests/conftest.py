@@ -1,0 +1,87 @@
+"""Shared fixtures: a real database (SQLite or PostgreSQL, per DATABASE_URL), real pages."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "seed"
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    cache.clear()
+    from broadsheet.pagecache.store import purge_all
+
+    purge_all()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def home(db):
+    from broadsheet.frontpage.models import HomePage
+    from broadsheet.frontpage.setup import ensure_home
+
+    ensure_home()
+    return HomePage.objects.get()
+
+
+@pytest.fixture
+def make_section(home):
+    from broadsheet.sections.models import SectionPage
+
+    def make(title: str = "World", parent=None, **fields):
+        parent = parent or home
+        parent.refresh_from_db()
+        section = parent.add_child(instance=SectionPage(
+            title=title, slug=f"{title.lower().replace(' ', '-')}", **fields))
+        section.save_revision().publish()
+        return section
+
+    return make
+
+
+@pytest.fixture
+def make_story(db):
+    from broadsheet.articles.models import ArticlePage
+
+    def make(section, title: str | None = None, *, publish: bool = True, **fields):
+        n = next(_counter)
+        title = title or f"Story number {n}"
+        fields.setdefault("dek", f"The dek of story {n}.")
+        fields.setdefault("body", [("paragraph", f"<p>Body of story {n}.</p>")])
+        section.refresh_from_db()
+        story = section.add_child(instance=ArticlePage(
+            title=title, slug=f"story-{n}", live=publish, **fields))
+        revision = story.save_revision()
+        if publish:
+            revision.publish()
+            story.refresh_from_db()
+        return story
+
+    return make
+
+
+@pytest.fixture
+def world(make_section):
+    return make_section("World")
+
+
+@pytest.fixture
+def reader(db, django_user_model):
+    return django_user_model.objects.create_user(
+        username="reader@example.org", email="reader@example.org", password="a-long-pass-123")
+
+
+@pytest.fixture
+def now():
+    return timezone.now()

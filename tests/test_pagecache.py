@@ -1,0 +1,143 @@
+"""The page cache in front of Django: hits skip Django; publishing purges precisely."""
+
+import io
+import json
+import time
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+
+from broadsheet.comments.models import Comment
+from broadsheet.frontpage.models import Spotlight, SpotlightPick
+from broadsheet.pagecache import store
+from broadsheet.pagecache.wsgi import wrap
+
+
+@pytest.fixture
+def app(db):
+    # As Django's test client does: a request ending must not close the test's connection,
+    # which holds the test's transaction.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield wrap(WSGIHandler())
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def fetch(app, path, cookie=""):
+    environ = {"PATH_INFO": path, "REQUEST_METHOD": "GET", "HTTP_HOST": "testserver",
+               "wsgi.input": io.BytesIO(b"")}
+    if cookie:
+        environ["HTTP_COOKIE"] = cookie
+    setup_testing_defaults(environ)
+    out = {}
+
+    def start_response(status, headers, exc_info=None):
+        out["status"], out["headers"] = status, dict(headers)
+
+    body = b"".join(app(environ, start_response)).decode()
+    return int(out["status"].split()[0]), out["headers"], body
+
+
+@pytest.fixture
+def purges(django_capture_on_commit_callbacks):
+    """Run purges (which wait for the commit) as the commit would."""
+    def run(action):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action()
+    return run
+
+
+def test_second_request_is_a_hit_with_the_same_page(app, world, make_story):
+    story = make_story(world, "Cached headline")
+    status, headers, first = fetch(app, story.url)
+    assert status == 200 and headers["X-Page-Cache"] == "miss"
+    status, headers, second = fetch(app, story.url)
+    assert status == 200 and headers["X-Page-Cache"] == "hit"
+    assert second == first
+    assert "Content-Security-Policy" in headers
+
+
+def test_signed_in_readers_bypass_the_cache(app, world, make_story):
+    story = make_story(world)
+    fetch(app, story.url)
+    _, headers, _ = fetch(app, story.url, cookie="sessionid=abc")
+    assert headers.get("X-Page-Cache") != "hit"
+
+
+def test_not_found_is_not_cached(app, home):
+    fetch(app, "/no-such-page/")
+    _, headers, _ = fetch(app, "/no-such-page/")
+    assert headers.get("X-Page-Cache") != "hit"
+
+
+def test_editing_a_story_refreshes_every_page_that_shows_it(app, home, world, make_story,
+                                                            make_section, purges):
+    science = make_section("Science")
+    story = make_story(world, "Original headline")
+    sibling = make_story(world, "Sibling story")  # lists `story` under More from World
+    elsewhere = make_story(science, "Elsewhere story")  # lists `story` in Spotlight
+    SpotlightPick.objects.create(spotlight=Spotlight.for_site(home.get_site()), story=story)
+    pages = [story.url, home.url, world.url, sibling.url, elsewhere.url]
+    for url in pages:
+        assert "Original headline" in fetch(app, url)[2]
+        assert fetch(app, url)[1]["X-Page-Cache"] == "hit"
+
+    def edit():
+        story.title = "Corrected headline"
+        story.save_revision().publish()
+    purges(edit)
+
+    for url in pages:
+        _, headers, body = fetch(app, url)
+        assert headers["X-Page-Cache"] == "miss", url
+        assert "Corrected headline" in body and "Original headline" not in body, url
+
+
+def test_publishing_a_new_story_refreshes_home_and_section(app, home, world, make_story,
+                                                           purges):
+    make_story(world, "First story")
+    for url in (home.url, world.url):
+        fetch(app, url)
+    new = purges(lambda: make_story(world, "Breaking story"))
+    for url in (home.url, world.url):
+        assert "Breaking story" in fetch(app, url)[2], url
+    assert fetch(app, new.url)[0] == 200
+
+
+def test_unpublishing_removes_the_story_from_cached_pages(app, home, world, make_story, purges):
+    story = make_story(world, "Withdrawn story")
+    sibling = make_story(world, "Other story")
+    for url in (story.url, home.url, world.url, sibling.url):
+        fetch(app, url)
+    url = story.url
+    purges(story.unpublish)
+    assert fetch(app, url)[0] == 404
+    for page in (home.url, world.url, sibling.url):
+        assert "Withdrawn story" not in fetch(app, page)[2], page
+
+
+def test_a_new_comment_refreshes_the_story(app, reader, world, make_story, purges):
+    story = make_story(world)
+    fetch(app, story.url)
+    purges(lambda: Comment.objects.create(story=story, author=reader, body="Fresh comment"))
+    assert "Fresh comment" in fetch(app, story.url)[2]
+
+
+def test_pages_with_popular_expire_within_a_minute(app, world, make_story):
+    story = make_story(world)
+    fetch(app, story.url)
+    key = store.key_for("testserver", story.url, "")
+    head = (store.root() / "pages" / key).read_bytes().split(b"\n", 1)[0]
+    assert json.loads(head)["expires"] - time.time() <= 60
+
+
+def test_a_render_that_started_before_a_purge_is_not_stored(db, settings):
+    started = time.time()
+    store.purge_tags({"page:1"})
+    assert not store.store("k", status=200, headers=[], body=b"old", tags={"page:1"},
+                           max_age=60, started_at=started - 0.001)
+    assert store.load(store.root(), "k") is None

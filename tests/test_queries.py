@@ -1,0 +1,74 @@
+"""Hot pages cost a fixed, small number of queries, whatever the size of the newsroom."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from broadsheet.articles.models import Correction
+from broadsheet.comments.models import Comment
+from broadsheet.frontpage.models import Spotlight, SpotlightPick
+from broadsheet.people.models import Author
+from broadsheet.readership.models import PageView
+
+ARTICLE_MAX, HOME_MAX, SECTION_MAX = 15, 16, 12
+
+
+def grow(home, sections, make_story, reader, stories_per_section, comments):
+    """A newsroom with every widget filled."""
+    authors = [Author.objects.create(name=f"Writer {i}") for i in range(2)]
+    stories = []
+    for section in sections:
+        for _ in range(stories_per_section):
+            story = make_story(section, tags=["Rivers", "Weather"])
+            story.bylines.create(author=authors[0])
+            story.bylines.create(author=authors[1])
+            Correction.objects.create(page=story, text="A date was wrong.")
+            stories.append(story)
+    spotlight = Spotlight.for_site(home.get_site())
+    for story in stories[:4]:
+        SpotlightPick.objects.create(spotlight=spotlight, story=story)
+    PageView.objects.bulk_create([
+        PageView(page_id=s.pk, visitor=f"{i:032x}", viewed_at=timezone.now())
+        for n, s in enumerate(stories[:8]) for i in range(n + 1)])
+    lead = stories[0]
+    Comment.objects.bulk_create([Comment(story=lead, author=reader, body=f"c{i}")
+                                 for i in range(comments)])
+    return lead
+
+
+def count_queries(client, url):
+    client.get(url)  # warm the shared cache (navigation, Popular), as a running site has it
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx)
+
+
+@pytest.fixture
+def newsroom(home, make_section, make_story, reader):
+    def build(stories_per_section, comments):
+        sections = [make_section(name) for name in ("World", "Science", "Sport")]
+        lead = grow(home, sections, make_story, reader, stories_per_section, comments)
+        return lead, sections[0]
+    return build
+
+
+@pytest.mark.parametrize("size", [(2, 3), (12, 40)], ids=["small", "larger"])
+def test_query_budgets(client, home, newsroom, size):
+    lead, section = newsroom(*size)
+    assert count_queries(client, lead.url) <= ARTICLE_MAX
+    assert count_queries(client, home.url) <= HOME_MAX
+    assert count_queries(client, section.url) <= SECTION_MAX
+
+
+def test_counts_do_not_grow_with_stories_or_comments(client, home, newsroom, make_story,
+                                                     reader):
+    lead, section = newsroom(2, 3)
+    before = [count_queries(client, u) for u in (lead.url, home.url, section.url)]
+    for _ in range(15):
+        make_story(section)
+    Comment.objects.bulk_create([Comment(story=lead, author=reader, body=f"more {i}")
+                                 for i in range(50)])
+    after = [count_queries(client, u) for u in (lead.url, home.url, section.url)]
+    assert after == before
