@@ -54,7 +54,7 @@ def make_section(home):
 def make_story(db):
     from broadsheet.articles.models import ArticlePage
 
-    def make(section, title: str | None = None, *, publish: bool = True, **fields):
+    def make(section, title: str | None = None, *, publish: bool = True, tags=(), **fields):
         n = next(_counter)
         title = title or f"Story number {n}"
         fields.setdefault("dek", f"The dek of story {n}.")
@@ -62,6 +62,8 @@ def make_story(db):
         section.refresh_from_db()
         story = section.add_child(instance=ArticlePage(
             title=title, slug=f"story-{n}", live=publish, **fields))
+        if tags:
+            story.tags.add(*tags)
         revision = story.save_revision()
         if publish:
             revision.publish()

@@ -13,4 +13,4 @@ class FrontpageConfig(AppConfig):
 def _ensure_home(sender, **kwargs):
     from .setup import ensure_home
 
-    ensure_home()
+    ensure_home(create_root=False)

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
-from wagtail.models import Page, Site
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page, Site
 
 from .models import HomePage
 
 
 @transaction.atomic
-def ensure_home() -> HomePage:
+def ensure_home(*, create_root: bool = True) -> HomePage | None:
     """The default site's HomePage, replacing Wagtail's placeholder "Welcome" page."""
     home = HomePage.objects.first()
     root = Page.get_first_root_node()
+    if root is None:
+        if not create_root:
+            return None  # a database being flushed: nothing to attach a home page to
+        Locale.objects.get_or_create(language_code=get_supported_content_language_variant(
+            settings.LANGUAGE_CODE))
+        root = Page.add_root(instance=Page(title="Root", slug="root", live=True))
     if home is None:
         # Wagtail's "Welcome to your new Wagtail site!" placeholder holds the slug; it goes.
         for placeholder in root.get_children().filter(slug="home"):

@@ -4,12 +4,16 @@ With DATABASE_URL set the suite runs on PostgreSQL (+ Redis when REDIS_URL is se
 on SQLite; everything else is identical so one suite proves both.
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 from urllib.parse import urlsplit
 
 # Each test process gets its own data directory so parallel workers never share files.
-os.environ.setdefault("BROADSHEET_DATA_DIR", tempfile.mkdtemp(prefix="broadsheet-test-"))
+_data_dir = tempfile.mkdtemp(prefix="broadsheet-test-")
+os.environ["BROADSHEET_DATA_DIR"] = _data_dir
+atexit.register(shutil.rmtree, _data_dir, ignore_errors=True)
 
 if os.environ.get("DATABASE_URL"):
     from .production import *  # noqa: F403

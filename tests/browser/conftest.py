@@ -1,0 +1,76 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a live server on loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+# Playwright's sync API keeps an event loop running in the test thread; Django's guard against
+# sync DB calls in async code would then refuse the test's own database work.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (make test installs it as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def reader_page(browser):
+    """A page in a fresh context with JavaScript on, refusing any request off loopback."""
+    contexts = []
+
+    def make(javascript: bool = True):
+        context = browser.new_context(java_script_enabled=javascript,
+                                      viewport={"width": 390, "height": 844})
+        context.route("**/*", _loopback_only)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def _loopback_only(route):
+    url = route.request.url
+    if url.startswith(("http://127.0.0.1", "http://localhost", "data:")):
+        route.continue_()
+    else:  # a third-party request would be a bug: fail it loudly
+        route.abort()
+        raise AssertionError(f"third-party request to {url}")
+
+
+@pytest.fixture
+def verified_reader(transactional_db, django_user_model):
+    from allauth.account.models import EmailAddress
+
+    user = django_user_model.objects.create_user(
+        username="ada", email="ada@example.org", password="correct-horse-battery-9")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def sign_in(page, base_url: str, email: str, password: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
