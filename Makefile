@@ -4,12 +4,14 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PORT ?= 8000
 export BROADSHEET_DATA_DIR ?= $(CURDIR)/var
+# Start-up time is mostly compiling Python source; keep the bytecode (some shells disable it).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test test-sqlite test-postgres lint install browser-deps bench clean
 
 install:
 	@command -v uv >/dev/null 2>&1 || test -x $(UV) || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
-	@$$(command -v uv || echo $(UV)) sync --frozen --quiet
+	@$$(command -v uv || echo $(UV)) sync --frozen --quiet --compile-bytecode
 
 run: install
 	@.venv/bin/broadsheet setup

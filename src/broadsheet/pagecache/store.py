@@ -78,7 +78,8 @@ def load(base: Path, key: str):
     meta = json.loads(head)
     if meta["expires"] < time.time():
         return None
-    return meta["status"], meta["headers"], body
+    # WSGI servers want (name, value) tuples; JSON gives lists.
+    return meta["status"], [(k, v) for k, v in meta["headers"]], body
 
 
 def _safe(tag: str) -> str:

@@ -20,7 +20,7 @@ if os.environ.get("DATABASE_URL"):
 else:
     from .embedded import *  # noqa: F403
 
-from .base import DATA_DIR, STORAGES
+from .base import DATA_DIR, STORAGES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {
