@@ -67,3 +67,28 @@ def test_stories_go_through_editor_review(home):
     task = workflow.tasks.get().specific
     assert [g.name for g in task.groups.all()] == [EDITORS]
     assert Workflow.objects.filter(active=True).count() == 1
+
+
+def test_moderator_rejects_a_comment_in_the_admin(client, member, reader, world, make_story):
+    from broadsheet.comments.models import Comment
+
+    story = make_story(world)
+    comment = Comment.objects.create(story=story, author=reader, body="Off-topic")
+    client.force_login(member(MODERATORS))
+    listing = client.get("/admin/reader_comments/")
+    assert listing.status_code == 200 and "Off-topic" in listing.content.decode()
+    response = client.post(f"/admin/reader_comments/edit/{comment.pk}/", {"status": "rejected"})
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.REJECTED
+    assert "Off-topic" not in client.get(story.url).content.decode()
+
+
+def test_writer_cannot_moderate(client, member, reader, world, make_story):
+    from broadsheet.comments.models import Comment
+
+    comment = Comment.objects.create(story=make_story(world), author=reader, body="Hi")
+    client.force_login(member(WRITERS))
+    client.post(f"/admin/reader_comments/edit/{comment.pk}/", {"status": "rejected"})
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.APPROVED
