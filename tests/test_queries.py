@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from broadsheet.articles.models import Correction
+from broadsheet.articles.models import Byline, Correction
 from broadsheet.comments.models import Comment
 from broadsheet.frontpage.models import Spotlight, SpotlightPick
 from broadsheet.people.models import Author
@@ -21,8 +21,8 @@ def grow(home, sections, make_story, reader, stories_per_section, comments):
     for section in sections:
         for _ in range(stories_per_section):
             story = make_story(section, tags=["Rivers", "Weather"])
-            story.bylines.create(author=authors[0])
-            story.bylines.create(author=authors[1])
+            Byline.objects.create(page=story, author=authors[0])
+            Byline.objects.create(page=story, author=authors[1])
             Correction.objects.create(page=story, text="A date was wrong.")
             stories.append(story)
     spotlight = Spotlight.for_site(home.get_site())

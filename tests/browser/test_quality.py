@@ -38,6 +38,7 @@ def _picture(title: str):
 
 @pytest.fixture
 def newsroom(live_server, transactional_db, make_section, make_story, reader):
+    from broadsheet.articles.models import Byline
     from broadsheet.comments.models import Comment
     from broadsheet.frontpage.models import Spotlight, SpotlightPick
     from broadsheet.people.models import Author
@@ -61,7 +62,7 @@ def newsroom(live_server, transactional_db, make_section, make_story, reader):
                                ("image", {"image": image, "caption": "Inline", "credit": "Demo",
                                           "alt": "An inline picture"}),
                                ("paragraph", "<p>Last paragraph.</p>")])
-        story.bylines.create(author=author)
+        Byline.objects.create(page=story, author=author)
         stories.append(story)
     spotlight = Spotlight.for_site(world.get_site())
     for story in stories[:3]:
