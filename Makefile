@@ -4,6 +4,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PORT ?= 8000
 export BROADSHEET_DATA_DIR ?= $(CURDIR)/var
+export BROADSHEET_BASE_URL ?= http://127.0.0.1:$(PORT)
 # Start-up time is mostly compiling Python source; keep the bytecode (some shells disable it).
 unexport PYTHONDONTWRITEBYTECODE
 
