@@ -74,3 +74,14 @@ def sign_in(page, base_url: str, email: str, password: str) -> None:
     page.click("button[type=submit]")
     page.wait_for_load_state()
 
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_types():
+    """Flushing between live-server tests recreates content types with new ids; Django's
+    in-process ContentType cache would still hand out the old ones."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    yield
+    ContentType.objects.clear_cache()

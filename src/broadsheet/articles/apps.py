@@ -6,6 +6,7 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Stories"
 
     def ready(self):
-        from . import visibility
+        from . import listing, visibility
 
         visibility.connect()
+        listing.connect()

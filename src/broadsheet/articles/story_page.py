@@ -10,16 +10,9 @@ from broadsheet.frontpage.spotlight import pick_live, spotlight_ids
 from broadsheet.pagecache.dependencies import SPOTLIGHT, expires_soon, shows
 from broadsheet.readership.popular import POPULAR_TTL_SECONDS, cached_most_read_ids
 
+from .listing import latest_ids
+
 MORE_FROM_SIZE = 5
-
-
-def more_from_section(story, section, limit: int = MORE_FROM_SIZE) -> list:
-    from .models import ArticlePage
-
-    if section is None:
-        return []
-    return list(ArticlePage.objects.teasers().descendant_of(section).exclude(id=story.id)
-                [:limit])
 
 
 def bylines(story) -> list:
@@ -34,15 +27,17 @@ def context_for(story, request) -> dict:
     site = Site.find_for_request(request) if request else None
     section = (SectionPage.objects.filter(path=story.path[:-story.steplen])
                .only("title", "url_path", "slug", "path", "depth").first())
-    # Popular and Spotlight come from one teaser query between them.
+    # Popular, Spotlight and More from come from one teaser query between them.
     popular_ids = cached_most_read_ids()
     picks, spotlight_size = spotlight_ids(site)
-    wanted = set(popular_ids) | set(picks)
+    more_ids = ([i for i in latest_ids(section) if i != story.id][:MORE_FROM_SIZE]
+                if section else [])
+    wanted = set(popular_ids) | set(picks) | set(more_ids)
     teasers = ({s.id: s for s in ArticlePage.objects.teasers().filter(id__in=wanted)}
                if wanted else {})
     popular = pick_live(popular_ids, teasers, len(popular_ids))
     spotlight = pick_live(picks, teasers, spotlight_size)
-    more = more_from_section(story, section)
+    more = pick_live(more_ids, teasers, MORE_FROM_SIZE)
     comments, comment_count = latest_for_story(story)
 
     shows(request, pages=[story, *popular, *spotlight, *more],

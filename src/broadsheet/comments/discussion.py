@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Count, Window
 
 from .models import Comment
 
@@ -30,11 +29,12 @@ def approved_comments(story):
 
 
 def latest_for_story(story) -> tuple[list[Comment], int]:
-    """The newest comments shown under the story (oldest first) and the total count, in one
-    query whether the story has three comments or three thousand."""
-    latest = list(approved_comments(story).annotate(total=Window(Count("id")))
-                  .order_by("-created_at", "-id")[:SHOWN_ON_STORY])
-    return latest[::-1], (latest[0].total if latest else 0)
+    """The newest comments shown under the story (oldest first) and the total count: two
+    index-served queries, as cheap with three thousand comments as with three."""
+    latest = list(approved_comments(story).order_by("-created_at", "-id")[:SHOWN_ON_STORY])
+    # Counted even when all comments are shown, so the page costs the same queries whatever
+    # the size of the discussion.
+    return latest[::-1], approved_comments(story).count()
 
 
 def post_comment(story, user, body: str) -> Comment:

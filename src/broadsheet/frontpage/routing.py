@@ -14,7 +14,19 @@ from wagtail.url_routing import RouteResult
 
 def route_below(home: Page, request, path_components: list[str]):
     url_path = home.url_path + "".join(f"{c}/" for c in path_components)
-    row = (Page.objects.filter(url_path=url_path, depth=home.depth + len(path_components))
+    depth = home.depth + len(path_components)
+    if len(path_components) >= 2:
+        # Two or more segments is almost always a story: try that first, in one query with
+        # everything the story page shows at the top.
+        from broadsheet.articles.models import ArticlePage
+
+        story = (ArticlePage.objects.filter(url_path=url_path, depth=depth)
+                 .select_related("hero_image").first())
+        if story is not None:
+            if not story.live:
+                raise Http404
+            return RouteResult(story)
+    row = (Page.objects.filter(url_path=url_path, depth=depth)
            .values_list("id", "content_type_id", "live").first())
     if row is None:
         raise Http404
