@@ -105,7 +105,10 @@ def page_weight(base: str, html: bytes) -> dict:
     for asset in assets:
         body = urllib.request.urlopen(base + asset.decode()).read()  # noqa: S310
         sizes[asset.decode().rsplit("/", 1)[-1]] = len(gzip.compress(body))
-    third_party = re.findall(rb'(?:href|src)="(https?://[^"]+)"', html)
+    # Absolute links to the site itself (canonical URL) are not third-party requests.
+    third_party = [u for u in re.findall(rb'(?:src|href)="(https?://[^"/]+)', html)
+                   if not re.match(rb"https?://(127\.0\.0\.1|localhost)(:\d+)?$", u)
+                   and b'rel="canonical"' not in html.split(u)[0][-60:]]
     return {"gzip_bytes": sizes, "total_kb": round(sum(sizes.values()) / 1024, 1),
             "third_party_urls": [u.decode() for u in third_party],
             "srcset": b"srcset=" in html, "lazy_images": html.count(b'loading="lazy"')}

@@ -141,3 +141,14 @@ def test_a_render_that_started_before_a_purge_is_not_stored(db, settings):
     assert not store.store("k", status=200, headers=[], body=b"old", tags={"page:1"},
                            max_age=60, started_at=started - 0.001)
     assert store.load(store.root(), "k") is None
+
+
+def test_a_purge_in_another_worker_reaches_this_one(app, world, make_story):
+    """Each worker keeps hits in memory; a purge anywhere (here: straight on the store, as
+    another process would) must still take effect on the next request."""
+    story = make_story(world, "Memorised headline")
+    fetch(app, story.url)
+    assert fetch(app, story.url)[1]["X-Page-Cache"] == "hit"
+    assert fetch(app, story.url)[1]["X-Page-Cache"] == "hit"  # now from this worker's memory
+    store.purge_tags({f"page:{story.pk}"})
+    assert fetch(app, story.url)[1]["X-Page-Cache"] == "miss"

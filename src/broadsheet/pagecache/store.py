@@ -67,8 +67,8 @@ def store(key: str, *, status: int, headers: list[tuple[str, str]], body: bytes,
     return True
 
 
-def load(base: Path, key: str):
-    """(status, headers, body) for a fresh cached page, else None. Hot path: keep it lean."""
+def load_entry(base: Path, key: str):
+    """(expires, status, headers, body) for a fresh cached page, else None."""
     try:
         with open(base / "pages" / key, "rb") as fh:
             data = fh.read()
@@ -79,7 +79,13 @@ def load(base: Path, key: str):
     if meta["expires"] < time.time():
         return None
     # WSGI servers want (name, value) tuples; JSON gives lists.
-    return meta["status"], [(k, v) for k, v in meta["headers"]], body
+    return meta["expires"], meta["status"], [(k, v) for k, v in meta["headers"]], body
+
+
+def load(base: Path, key: str):
+    """(status, headers, body) for a fresh cached page, else None."""
+    entry = load_entry(base, key)
+    return None if entry is None else entry[1:]
 
 
 def _safe(tag: str) -> str:
@@ -116,5 +122,7 @@ def purge_all() -> None:
 
     base = root()
     _atomic_write(base / "epoch", str(time.time()).encode())
+    now = time.time()
+    os.utime(base / "epoch", (now, now))
     for sub in ("pages", "tags"):
         shutil.rmtree(base / sub, ignore_errors=True)

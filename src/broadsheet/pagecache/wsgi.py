@@ -2,34 +2,68 @@
 
 Only anonymous GET/HEAD requests are looked up. A request carrying a session cookie is a
 signed-in reader (or an editor) and always goes to Django, so personal pages are never shared.
+
+Each worker keeps the pages it has served in memory, ready to send. The store's epoch file is
+touched by every purge in any worker; one stat() per request tells a worker whether its
+memory is still good, so a purge reaches every worker on the next request.
 """
 
 from __future__ import annotations
 
+import os
+import time
+from http import HTTPStatus
+
 from django.conf import settings
 
 from . import store
+
+MEMORY_LIMIT = 2000  # pages per worker; a busy site's hot set, a few tens of MB at most
 
 
 def wrap(django_app):
     if not settings.BROADSHEET_PAGECACHE["ENABLED"]:
         return django_app
     base = store.root()
+    epoch_file = str(base / "epoch")
     session_marker = settings.SESSION_COOKIE_NAME + "="
-    load = store.load
-    key_for = store.key_for
+    memory: dict[tuple[str, str, str], tuple] = {}
+    seen_epoch: list = [0]
+    stat, now = os.stat, time.time
+
+    def lookup(where: tuple[str, str, str]):
+        try:
+            st = stat(epoch_file)
+            epoch = (st.st_mtime_ns, st.st_ino)  # each purge writes a new file
+        except FileNotFoundError:
+            epoch = None
+        if epoch != seen_epoch[0]:
+            memory.clear()
+            seen_epoch[0] = epoch
+        hit = memory.get(where)
+        if hit is not None and hit[0] > now():
+            return hit
+        loaded = store.load_entry(base, store.key_for(*where))
+        if loaded is None:
+            memory.pop(where, None)
+            return None
+        expires, status, headers, body = loaded
+        hit = (expires, f"{status} {HTTPStatus(status).phrase}",
+               [*headers, ("X-Page-Cache", "hit")], body)
+        if len(memory) >= MEMORY_LIMIT:
+            memory.clear()
+        memory[where] = hit
+        return hit
 
     def application(environ, start_response):
         method = environ["REQUEST_METHOD"]
-        if method == "GET" or method == "HEAD":
-            if session_marker not in environ.get("HTTP_COOKIE", ""):
-                host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
-                hit = load(base, key_for(host, environ.get("PATH_INFO", "/"),
-                                         environ.get("QUERY_STRING", "")))
-                if hit is not None:
-                    status, headers, body = hit
-                    start_response(f"{status} OK", [*headers, ("X-Page-Cache", "hit")])
-                    return [b""] if method == "HEAD" else [body]
+        if ((method == "GET" or method == "HEAD")
+                and session_marker not in environ.get("HTTP_COOKIE", "")):
+            hit = lookup((environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
+                          environ.get("PATH_INFO", "/"), environ.get("QUERY_STRING", "")))
+            if hit is not None:
+                start_response(hit[1], hit[2])
+                return [b""] if method == "HEAD" else [hit[3]]
         return django_app(environ, start_response)
 
     return application
