@@ -15,6 +15,19 @@ PALETTES = [
     ((90, 40, 30), (250, 210, 150), (130, 80, 50)),
     ((30, 30, 50), (120, 160, 220), (50, 60, 90)),
 ]
+# What each palette's landscape shows, for alt text.
+SCENES = [
+    "an amber sun low over teal hills under a deep blue sky",
+    "a pale gold sun over green hills at violet dusk",
+    "a white sun over dark wooded hills under a pale green sky",
+    "a peach-coloured sun over brown hills on a red evening",
+    "a pale blue moon over slate-grey hills at night",
+]
+
+
+def describe(seed: int) -> str:
+    """Alt text for landscape(seed)."""
+    return f"Illustration: {SCENES[seed % len(SCENES)]}"
 
 
 def landscape(seed: int, size=(1600, 900)) -> bytes:

@@ -166,11 +166,67 @@ SECTIONS = {
     ]),
 }
 
+# Where stories are reported from: a place named in the story's topics, else the desk's home.
+PLACES = {"Vesta": "PORT VESTA", "Aurel": "AUREL", "Kessing": "KESSING",
+          "Eastmark": "EASTMARK", "Northern Seas Council": "CALLIS"}
+DESK_DATELINES = {"World": "CALLIS", "Europe": "KESSING", "Science": "CALDER BRIDGE"}
+HOME_DATELINE = "RIVERTON"
+
+# A summary, where a story has one, is its dek with a promise of what the story adds.
+SUMMARY_TAILS = [", and what happens next.", ": the figures behind it.",
+                 ": what it means for the valley.", ", and the questions still open."]
+
 OPENINGS = [
     "{lead} The announcement came on {day}, after months of discussion.",
     "{lead} The news was confirmed on {day} by those involved.",
     "{lead} Details were set out in a short statement on {day}.",
+    "{lead} Those behind the plan described it on {day} as a first step rather than "
+    "a final answer.",
 ]
+# One paragraph from the desk's own pool makes a story sound like its section.
+DESK_PARAGRAPHS = {
+    "World": [
+        "Delegations met over three days in the council's hall in Callis, where the final "
+        "text was read aloud clause by clause before the vote.",
+        "Officials from the neighbouring states will meet again in {month} to review how "
+        "the arrangement is working in practice.",
+    ],
+    "Europe": [
+        "Across the water, the change has been followed closely: several towns in the "
+        "Eastmark have tried something similar, with mixed results.",
+        "The regional assembly is expected to publish its own assessment in {month}.",
+    ],
+    "Local": [
+        "Councillors voted {votes} in favour at Thursday's meeting in the town hall, with "
+        "two abstentions.",
+        "Residents of the east bank, who will be most affected, are invited to a drop-in "
+        "session at the community centre on Mill Road.",
+    ],
+    "Science": [
+        "The findings have been submitted for peer review, and the team has published its "
+        "data so that others can check the work.",
+        "\"Ten years ago we could not have measured this at all,\" said one of the "
+        "researchers. \"Now a handful of volunteers with cheap sensors can.\"",
+    ],
+    "Business": [
+        "Turnover at the firms involved rose by {pct} per cent last year, according to "
+        "accounts filed in the spring.",
+        "The chamber of commerce said smaller traders would be offered advice sessions "
+        "before the change takes effect.",
+    ],
+    "Culture": [
+        "Tickets go on sale at the box office in {month}; concessions are available for "
+        "students and for anyone under eighteen.",
+        "The programme was chosen by a panel that included two teenagers from the "
+        "valley's youth theatre.",
+    ],
+    "Sport": [
+        "Attendance has grown every season for five years, and the club says it now "
+        "has a waiting list for junior places.",
+        "The next fixture is at home on Saturday, with the gates opening an hour early "
+        "for a charity collection.",
+    ],
+}
 MIDDLES = [
     "People who live nearby said they had been waiting for this for some time. \"It is good "
     "to see something happen at last,\" said one resident, who asked not to be named.",
@@ -215,12 +271,23 @@ DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 MONTHS = ["January", "February", "March", "April", "May", "June"]
 
 
-def body_for(rng: random.Random, headline: str, dek: str) -> list:
+def dateline_for(section: str, tags: list[str]) -> str:
+    for tag in tags:
+        if tag in PLACES:
+            return PLACES[tag]
+    return DESK_DATELINES.get(section, HOME_DATELINE)
+
+
+def body_for(rng: random.Random, headline: str, dek: str, section: str = "") -> list:
+    """A story body of 5 to 8 paragraphs, sometimes with a subhead, pull quote or list."""
     fill = {"day": rng.choice(DAYS), "month": rng.choice(MONTHS),
-            "money": f"£{rng.randint(2, 90) * 10_000:,}", "pct": rng.randint(5, 40),
-            "count": rng.randint(2, 12) * 100, "lead": dek.rstrip(".") + "."}
+            "money": f"{rng.randint(2, 90) * 10_000:,} crowns", "pct": rng.randint(5, 40),
+            "count": rng.randint(2, 12) * 100, "votes": rng.randint(14, 30),
+            "lead": dek.rstrip(".") + "."}
     blocks = [("paragraph", f"<p>{rng.choice(OPENINGS).format(**fill)}</p>")]
     middles = rng.sample(MIDDLES, rng.randint(3, 5))
+    if section in DESK_PARAGRAPHS:
+        middles.insert(rng.randint(0, 1), rng.choice(DESK_PARAGRAPHS[section]))
     for n, text in enumerate(middles):
         if n == 1 and rng.random() < 0.6:
             blocks.append(("subhead", rng.choice(SUBHEADS)))
