@@ -112,10 +112,18 @@ def _stories(rng, now, sections, images, authors) -> list[ArticlePage]:
         section = sections[section_title]
         section.refresh_from_db()
         picture = n % len(images)
+        body = writing.body_for(rng, headline, dek, section_title)
+        if n % 3 == 0:
+            # A second picture further down the story: lazy-loaded, below the fold.
+            extra = (picture + 5) % len(images)
+            body.insert(len(body) - 1, ("image", {
+                "image": images[extra], "alt": pictures.describe(extra),
+                "caption": "Another view of the valley.",
+                "credit": "Illustration: Broadsheet demo"}))
         page = ArticlePage(
             title=headline, slug=slugify(headline)[:60], dek=dek,
             summary=f"{dek}{rng.choice(writing.SUMMARY_TAILS)}" if n % 3 == 1 else "",
-            body=writing.body_for(rng, headline, dek, section_title),
+            body=body,
             hero_image=images[picture], hero_alt=pictures.describe(picture),
             hero_caption="An illustration made for this demo newsroom.",
             hero_credit="Illustration: Broadsheet demo",
