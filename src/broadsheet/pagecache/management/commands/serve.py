@@ -19,9 +19,14 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--threads", type=int,
+                            default=int(os.environ.get("BROADSHEET_SERVE_THREADS", 4)),
+                            help="Python threads per worker: hits run one at a time under "
+                                 "the GIL; more keep a worker busy while a page waits on the "
+                                 "database.")
         parser.add_argument("--access-log", action="store_true")
 
-    def handle(self, *args, host, port, workers, access_log, **options):
+    def handle(self, *args, host, port, workers, threads, access_log, **options):
         from granian import Granian
         from granian.constants import Interfaces
 
@@ -40,7 +45,7 @@ class Command(BaseCommand):
             port=port,
             interface=Interfaces.WSGI,
             workers=workers,
-            blocking_threads=4,
+            blocking_threads=threads,
             backlog=2048,
             log_access=access_log,
             static_path_route=["/static"],
