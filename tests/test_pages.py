@@ -101,3 +101,13 @@ def test_strict_csp_on_public_pages(client, world, make_story):
     html = client.get(story.url).content.decode()
     assert "<style" not in html and " style=" not in html
     assert "<script>" not in html
+
+
+def test_only_approved_embed_providers(settings):
+    from wagtail.embeds.finders import get_finders
+
+    accepted = [url for url in ("https://www.youtube.com/watch?v=abc", "https://vimeo.com/1",
+                                "https://www.tiktok.com/@x/video/1",
+                                "https://evil.example/player")
+                if any(f.accept(url) for f in get_finders())]
+    assert accepted == ["https://www.youtube.com/watch?v=abc", "https://vimeo.com/1"]

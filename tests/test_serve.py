@@ -113,3 +113,61 @@ def test_scheduled_story_goes_live_on_time_without_cron(server):
         pytest.fail("the scheduled story did not go live")
     # And it is on the (previously cached) front page too: the scheduler's publish purged it.
     assert b"On the dot" in get(base + "/")[2]
+
+
+PUBLISH = """
+from broadsheet.frontpage.models import HomePage
+from broadsheet.sections.models import SectionPage
+from broadsheet.articles.models import ArticlePage
+section = SectionPage.objects.get(slug="local")
+story = section.add_child(instance=ArticlePage(title="Counted story", slug="counted"))
+story.save_revision().publish()
+"""
+COUNT = """
+from broadsheet.readership.models import PageView
+print("views", PageView.objects.filter(page__slug="counted").count())
+"""
+READER_UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+             "Chrome/130.0 Safari/537.36 {}")
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
+def shell(env, code) -> str:
+    return subprocess.run([BIN, "shell", "-c", code], env=env, check=True,
+                          capture_output=True, text=True, timeout=60).stdout
+
+
+@pytest.mark.browser
+def test_views_of_cached_pages_are_counted_once_per_reader(server):
+    """Readers get the page from the page cache; their browsers still report the view."""
+    chromium = "/usr/bin/chromium"
+    if not os.path.exists(chromium):
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    base, env = server
+    # The scheduling test above creates the section; make sure it exists either way.
+    shell(env, "from broadsheet.sections.models import SectionPage\n"
+               "from broadsheet.frontpage.models import HomePage\n"
+               "h = HomePage.objects.get()\n"
+               "SectionPage.objects.filter(slug='local').exists() or "
+               "h.add_child(instance=SectionPage(title='Local', slug='local'))"
+               ".save_revision().publish()\n")
+    shell(env, PUBLISH)
+    url = base + "/local/counted/"
+    get(url)  # fills the page cache: every visit below is a cache hit
+    assert {k.lower(): v for k, v in get(url)[1].items()}["x-page-cache"] == "hit"
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium,
+                                     args=["--no-sandbox", "--disable-gpu"])
+        for ua in (READER_UA.format("A"), READER_UA.format("B"), READER_UA.format("A"),
+                   GOOGLEBOT):
+            context = browser.new_context(user_agent=ua)
+            page = context.new_page()
+            with page.expect_response("**/_/view"):
+                page.goto(url)
+            context.close()
+        browser.close()
+    # Reader A twice (a reload) and B once count as two; the crawler not at all.
+    assert shell(env, COUNT).split()[-1] == "2"

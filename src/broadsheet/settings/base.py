@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from wagtail.embeds import oembed_providers
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -195,7 +196,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
-        "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
+        "frame-src": ["https://www.youtube.com", "https://www.youtube-nocookie.com",
+                      "https://player.vimeo.com"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
@@ -206,7 +208,12 @@ CONTENT_SECURITY_POLICY = {
 WAGTAIL_SITE_NAME = env_str("BROADSHEET_SITE_NAME", "Broadsheet")
 WAGTAIL_I18N_ENABLED = False
 WAGTAILIMAGES_FORMAT_CONVERSIONS = {"png": "webp", "jpeg": "webp", "gif": "webp"}
-WAGTAILEMBEDS_FINDERS = [{"class": "wagtail.embeds.finders.oembed"}]
+# Only approved providers can be embedded in stories; their players are the only frames the
+# Content-Security-Policy lets in.
+WAGTAILEMBEDS_FINDERS = [{
+    "class": "wagtail.embeds.finders.oembed",
+    "providers": [oembed_providers.youtube, oembed_providers.vimeo],
+}]
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAILADMIN_COMMENTS_ENABLED = True
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

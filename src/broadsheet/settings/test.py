@@ -22,6 +22,10 @@ else:
 
 from .base import DATA_DIR, STORAGES  # noqa: E402
 
+# Live-server threads must not keep connections open past a test (PostgreSQL would refuse to
+# drop the test database).
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
