@@ -9,6 +9,7 @@ from broadsheet.articles import views as article_views
 from broadsheet.comments import views as comment_views
 from broadsheet.people import views as people_views
 from broadsheet.readership import views as readership_views
+from broadsheet.syndication import views as syndication_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -18,6 +19,11 @@ urlpatterns = [
     path("topics/<str:slug>/", article_views.topic, name="topic"),
     path("discussion/<int:story_id>/", comment_views.discussion, name="discussion"),
     path("discussion/<int:story_id>/post/", comment_views.post, name="comment_post"),
+    path("feeds/<str:fmt>", syndication_views.feed, name="feed"),
+    path("feeds/<str:kind>/<path:key>/<str:fmt>", syndication_views.feed, name="scoped_feed"),
+    path("robots.txt", syndication_views.robots, name="robots"),
+    path("sitemap.xml", syndication_views.sitemap_index, name="sitemap_index"),
+    path("sitemap-<str:section>.xml", syndication_views.sitemap_section, name="sitemap_section"),
     path("_/view", readership_views.beacon, name="view_beacon"),
     path("_/view.gif", readership_views.pixel, name="view_pixel"),
 ]

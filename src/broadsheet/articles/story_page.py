@@ -9,6 +9,7 @@ from broadsheet.comments.discussion import CommentForm, latest_for_story
 from broadsheet.frontpage.spotlight import pick_live, spotlight_ids
 from broadsheet.pagecache.dependencies import SPOTLIGHT, expires_soon, shows
 from broadsheet.readership.popular import POPULAR_TTL_SECONDS, cached_most_read_ids
+from broadsheet.syndication.scopes import section_key
 
 from .listing import latest_ids
 
@@ -46,6 +47,7 @@ def context_for(story, request) -> dict:
     user = getattr(request, "user", None)
     return {
         "section": section,
+        "section_feed_key": section_key(section) if section else "",
         "authors": bylines(story),
         "tag_list": list(story.tags.all()),
         "corrections": list(story.corrections.all()),

@@ -36,4 +36,7 @@ class SectionPage(Page):
         context["subsections"] = list(SectionPage.objects.child_of(self).live().public()
                                        .only("title", "url_path", "slug", "path", "depth"))
         shows(request, pages=[self, *context["stories"]], tags=[STORIES])
+        from broadsheet.syndication.scopes import section_key
+
+        context["feed_key"] = section_key(self)
         return context

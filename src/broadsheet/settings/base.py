@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "broadsheet.readership",
     "broadsheet.publishing",
     "broadsheet.pagecache",
+    "broadsheet.syndication",
     "broadsheet.ingest",
     "broadsheet.demo",
     # Wagtail: editor, revisions, workflows, scheduling, images, search.

@@ -1,0 +1,81 @@
+"""Feeds and robots.txt. Thin: scope and feed building live in scopes.py and feeds.py."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.utils.http import http_date, parse_http_date_safe
+from wagtail.models import Site
+
+from broadsheet.pagecache.dependencies import STORIES, shows
+
+from . import feeds
+from .models import FeedSettings
+from .scopes import resolve
+
+
+def feed(request, fmt: str, kind: str = "all", key: str = ""):
+    if fmt not in feeds.FORMATS:
+        raise Http404("No such feed format")
+    site = Site.find_for_request(request)
+    settings = FeedSettings.for_site(site)
+    scope = resolve(kind, key, site.site_name or "Broadsheet")
+    changed = feeds.last_change(scope.stories)
+    etag = '"{}"'.format(hashlib.sha256(
+        f"{kind}|{key}|{fmt}|{changed}|{settings.full_text}|{settings.items}".encode()
+    ).hexdigest()[:32])
+    if _not_modified(request, etag, changed):
+        response = HttpResponseNotModified()
+    else:
+        absolute = request.build_absolute_uri
+        body = feeds.render(
+            fmt, title=scope.title, link=absolute(scope.page_url),
+            feed_url=absolute(scope.feed_url(fmt)),
+            description=f"The latest stories: {scope.title}", language="en",
+            entries=feeds.items(scope.stories, absolute, limit=settings.items,
+                                full_text=settings.full_text),
+            updated=changed)
+        response = HttpResponse(body, content_type=feeds.FORMATS[fmt])
+    response["ETag"] = etag
+    if changed:
+        response["Last-Modified"] = http_date(changed.timestamp())
+    shows(request, tags=[STORIES])
+    return response
+
+
+def _not_modified(request, etag: str, changed) -> bool:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        return etag in [t.strip() for t in if_none_match.split(",")] or if_none_match == "*"
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    return bool(since and changed and int(changed.timestamp()) <= since)
+
+
+def robots(request):
+    sitemap = request.build_absolute_uri("/sitemap.xml")
+    body = ("User-agent: *\n"
+            "Disallow: /admin/\n"
+            "Disallow: /accounts/\n"
+            "Disallow: /_/\n"
+            "Disallow: /search/\n"
+            f"Sitemap: {sitemap}\n")
+    return HttpResponse(body, content_type="text/plain; charset=utf-8")
+
+
+def sitemap_index(request):
+    from django.contrib.sitemaps import views as sitemap_views
+
+    from .sitemaps import all_sitemaps
+
+    shows(request, tags=[STORIES])
+    return sitemap_views.index(request, all_sitemaps(), sitemap_url_name="sitemap_section")
+
+
+def sitemap_section(request, section: str):
+    from django.contrib.sitemaps import views as sitemap_views
+
+    from .sitemaps import all_sitemaps
+
+    shows(request, tags=[STORIES])
+    return sitemap_views.sitemap(request, all_sitemaps(), section=section)

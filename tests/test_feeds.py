@@ -1,0 +1,194 @@
+"""Feeds and sitemaps, checked by independent parsers: feedparser, an XML parser, the rules
+of JSON Feed 1.1 and the sitemap protocol."""
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from xml.etree import ElementTree
+
+import feedparser
+import pytest
+from django.utils import timezone
+from jsonschema import Draft202012Validator
+
+from broadsheet.articles.models import Byline, Correction
+from broadsheet.people.models import Author
+
+FORMATS = ["rss.xml", "atom.xml", "feed.json"]
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+JSON_FEED_SCHEMA = json.loads((Path(__file__).parent / "schemas" /
+                               "jsonfeed-1.1.schema.json").read_text())
+
+
+class _Entry(dict):
+    __getattr__ = dict.get
+
+
+def parse(response):
+    """RSS and Atom through feedparser; JSON Feed (which feedparser 6.0 does not read) through
+    the JSON Feed 1.1 rules as a schema, then into the same shape for the checks below."""
+    if not response["Content-Type"].startswith("application/feed+json"):
+        return feedparser.parse(response.content)
+    feed = json.loads(response.content)
+    errors = [e.message for e in Draft202012Validator(
+        JSON_FEED_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER).iter_errors(feed)]
+    entries = [_Entry(
+        title=i.get("title"), link=i.get("url"), summary=i.get("content_html") or i.get(
+            "content_text", ""),
+        author=", ".join(a["name"] for a in i.get("authors", [])),
+        tags=[_Entry(term=t) for t in i.get("tags", [])],
+        published_parsed=datetime.fromisoformat(i["date_published"]).timetuple(),
+        updated_parsed=datetime.fromisoformat(i["date_modified"]).timetuple())
+        for i in feed["items"]]
+    return _Entry(bozo=bool(errors), bozo_exception=errors, entries=entries)
+
+
+@pytest.fixture
+def newsroom(home, make_section, make_story):
+    world = make_section("World")
+    europe = make_section("Europe", parent=world)
+    author = Author.objects.create(name="Imogen Reyes")
+    stories = []
+    for i, section in enumerate([world, europe, world]):
+        story = make_story(section, f"Public story {i}", tags=["Rivers"])
+        Byline.objects.create(page=story, author=author)
+        stories.append(story)
+    draft = make_story(world, "Draft story", publish=False, tags=["Rivers"])
+    Byline.objects.create(page=draft, author=author)
+    scheduled = make_story(world, "Scheduled story", publish=False, tags=["Rivers"])
+    scheduled.go_live_at = timezone.now() + timedelta(hours=2)
+    scheduled.save_revision().publish()
+    withdrawn = make_story(world, "Withdrawn story", tags=["Rivers"])
+    Byline.objects.create(page=withdrawn, author=author)
+    withdrawn.unpublish()
+    return stories
+
+
+SCOPES = ["/feeds/", "/feeds/section/world/", "/feeds/section/world/europe/",
+          "/feeds/author/imogen-reyes/", "/feeds/topic/rivers/"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("scope", SCOPES)
+def test_every_feed_parses_cleanly_with_only_published_stories(client, newsroom, scope, fmt):
+    response = client.get(scope + fmt)
+    assert response.status_code == 200
+    parsed = parse(response)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    titles = [e.title for e in parsed.entries]
+    assert titles and all(t.startswith("Public story") for t in titles)
+    for hidden in ("Draft story", "Scheduled story", "Withdrawn story"):
+        assert hidden.encode() not in response.content
+    dates = [e.published_parsed for e in parsed.entries]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_section_feed_includes_subsections(client, newsroom):
+    world = parse(client.get("/feeds/section/world/rss.xml"))
+    europe = parse(client.get("/feeds/section/world/europe/rss.xml"))
+    assert len(world.entries) == 3 and [e.title for e in europe.entries] == ["Public story 1"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_items_carry_authors_categories_image_and_dates(client, newsroom, fmt):
+    entry = parse(client.get("/feeds/" + fmt)).entries[0]
+    assert entry.author == "Imogen Reyes"
+    assert [t.term for t in entry.tags] == ["Rivers"]
+    assert entry.link.startswith("http://testserver/world/")
+    assert entry.published_parsed
+    if fmt != "rss.xml":  # RSS 2.0 has no update time for items
+        assert entry.updated_parsed
+
+
+def test_json_feed_follows_version_1_1(client, newsroom):
+    feed = client.get("/feeds/feed.json").json()
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert isinstance(feed["title"], str) and feed["title"]
+    assert feed["feed_url"] == "http://testserver/feeds/feed.json"
+    ids = set()
+    for item in feed["items"]:
+        assert isinstance(item["id"], str) and item["id"] not in ids
+        ids.add(item["id"])
+        assert "content_html" in item or "content_text" in item
+        for key in ("date_published", "date_modified"):
+            datetime.fromisoformat(item[key])  # RFC 3339
+            assert datetime.fromisoformat(item[key]).tzinfo is not None
+        assert all(set(a) <= {"name", "url", "avatar"} for a in item["authors"])
+
+
+def test_full_text_is_a_site_setting(client, newsroom, home):
+    from broadsheet.syndication.models import FeedSettings
+
+    summary = parse(client.get("/feeds/rss.xml")).entries[0]
+    assert "Body of story" not in summary.summary
+    settings = FeedSettings.for_site(home.get_site())
+    settings.full_text = True
+    settings.save()
+    full = parse(client.get("/feeds/atom.xml")).entries[0]
+    assert "Body of story" in full.summary or "Body of story" in full.content[0].value
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_conditional_get(client, newsroom, fmt):
+    first = client.get("/feeds/" + fmt)
+    assert client.get("/feeds/" + fmt, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert client.get("/feeds/" + fmt,
+                      HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+    # A correction changes the feed: the old validators no longer match.
+    Correction.objects.create(page=newsroom[0], text="A name was misspelt.",
+                              made_at=timezone.now() + timedelta(seconds=5))
+    again = client.get("/feeds/" + fmt, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200 and again["ETag"] != first["ETag"]
+
+
+def test_feeds_are_discoverable(client, newsroom):
+    story = newsroom[0]
+    pages = [(story.url, "/feeds/section/world/"),
+             ("/world/europe/", "/feeds/section/world/europe/"),
+             ("/authors/imogen-reyes/", "/feeds/author/imogen-reyes/"),
+             ("/topics/rivers/", "/feeds/topic/rivers/")]
+    for url, scoped in pages:
+        html = client.get(url).content.decode()
+        for fmt in FORMATS:
+            assert 'rel="alternate" type="application/rss+xml"' in html
+            assert f'href="{scoped}{fmt}"' in html, (url, fmt)
+            assert f'href="/feeds/{fmt}"' in html
+
+
+def test_unknown_feeds_are_404(client, newsroom):
+    for url in ("/feeds/rss.json", "/feeds/section/nowhere/rss.xml", "/feeds/author/x/rss.xml",
+                "/feeds/topic/none/rss.xml", "/feeds/other/x/rss.xml"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_robots_names_the_sitemap_index(client, home):
+    body = client.get("/robots.txt").content.decode()
+    assert "Sitemap: http://testserver/sitemap.xml" in body
+    assert "Disallow: /admin/" in body
+
+
+def test_sitemaps_follow_the_protocol_and_list_only_public_stories(client, newsroom):
+    index = ElementTree.fromstring(client.get("/sitemap.xml").content)
+    assert index.tag == f"{SITEMAP_NS}sitemapindex"
+    urls = []
+    for sitemap in index.findall(f"{SITEMAP_NS}sitemap"):
+        loc = sitemap.find(f"{SITEMAP_NS}loc").text
+        assert loc.startswith("http://testserver/sitemap-")
+        tree = ElementTree.fromstring(client.get(loc.removeprefix("http://testserver")).content)
+        assert tree.tag == f"{SITEMAP_NS}urlset"
+        entries = tree.findall(f"{SITEMAP_NS}url")
+        assert 0 < len(entries) <= 50_000
+        for entry in entries:
+            url = entry.find(f"{SITEMAP_NS}loc").text
+            assert url.startswith("http://testserver/") and len(url) < 2048
+            lastmod = entry.find(f"{SITEMAP_NS}lastmod")
+            if lastmod is not None:
+                datetime.fromisoformat(lastmod.text)
+            urls.append(url)
+    for story in newsroom:
+        assert f"http://testserver{story.url}" in urls
+    assert not [u for u in urls if "story-" in u and not any(
+        u.endswith(s.url) for s in newsroom)]
+    assert "http://testserver/world/europe/" in urls
