@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from broadsheet.archive import views as archive_views
 from broadsheet.articles import views as article_views
 from broadsheet.comments import views as comment_views
 from broadsheet.people import views as people_views
@@ -21,6 +22,7 @@ urlpatterns = [
     path("discussion/<int:story_id>/post/", comment_views.post, name="comment_post"),
     path("feeds/<str:fmt>", syndication_views.feed, name="feed"),
     path("feeds/<str:kind>/<path:key>/<str:fmt>", syndication_views.feed, name="scoped_feed"),
+    path("search/", archive_views.search_page, name="search"),
     path("robots.txt", syndication_views.robots, name="robots"),
     path("sitemap.xml", syndication_views.sitemap_index, name="sitemap_index"),
     path("sitemap-<str:section>.xml", syndication_views.sitemap_section, name="sitemap_section"),

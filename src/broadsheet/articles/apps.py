@@ -6,7 +6,8 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Stories"
 
     def ready(self):
-        from . import listing, visibility
+        from . import indexing, listing, visibility
 
+        indexing.connect()
         visibility.connect()
         listing.connect()

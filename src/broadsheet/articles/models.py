@@ -105,6 +105,7 @@ class ArticlePage(Page):
         index.SearchField("summary"),
         index.SearchField("body"),
         index.SearchField("byline"),
+        index.SearchField("author_names"),
         index.RelatedFields("tags", [index.SearchField("name")]),
         index.FilterField("first_published_at"),
     ]
@@ -112,6 +113,10 @@ class ArticlePage(Page):
     class Meta:
         verbose_name = "story"
         verbose_name_plural = "stories"
+
+    def author_names(self) -> str:
+        """For the search index: readers search by who wrote a story."""
+        return " ".join(b.author.name for b in self.bylines.select_related("author"))
 
     @property
     def teaser_summary(self) -> str:

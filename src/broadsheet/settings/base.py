@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "broadsheet.publishing",
     "broadsheet.pagecache",
     "broadsheet.syndication",
+    "broadsheet.archive",
     "broadsheet.ingest",
     "broadsheet.demo",
     # Wagtail: editor, revisions, workflows, scheduling, images, search.

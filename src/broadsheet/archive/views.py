@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.safestring import mark_safe
+
+from broadsheet.people.models import Author
+from broadsheet.sections.models import SectionPage
+
+from .finder import hits, search
+
+PAGE_SIZE = 20
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Search stories", max_length=200, required=False)
+    section = forms.ModelChoiceField(queryset=SectionPage.objects.none(), required=False,
+                                     empty_label="All sections")
+    author = forms.ModelChoiceField(queryset=Author.objects.all(), required=False,
+                                    empty_label="Any author", to_field_name="slug")
+    since = forms.DateField(label="From", required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label="To", required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built per request: Wagtail's public() reads view restrictions when called.
+        self.fields["section"].queryset = (SectionPage.objects.live().public()
+                                           .order_by("path"))
+
+
+def search_page(request):
+    form = SearchForm(request.GET or None)
+    results = None
+    if form.is_valid() and form.cleaned_data["q"].strip():
+        data = form.cleaned_data
+        ids = search(data["q"], section=data["section"], author=data["author"],
+                     since=data["since"], until=data["until"])
+        page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
+        found = hits(list(page.object_list), data["q"])
+        for hit in found:  # both are escaped text with <mark> added, in finder.mark()
+            hit.title = mark_safe(hit.title)  # noqa: S308
+            hit.snippet = mark_safe(hit.snippet)  # noqa: S308
+        results = {"page": page, "hits": found, "total": len(ids)}
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "archive/search.html", {
+        "form": form, "results": results, "query_string": query.urlencode()})
