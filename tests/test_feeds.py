@@ -192,3 +192,45 @@ def test_sitemaps_follow_the_protocol_and_list_only_public_stories(client, newsr
     assert not [u for u in urls if "story-" in u and not any(
         u.endswith(s.url) for s in newsroom)]
     assert "http://testserver/world/europe/" in urls
+
+
+NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+IMAGE_NS = "{http://www.google.com/schemas/sitemap-image/1.1}"
+
+
+def test_news_sitemap_has_the_last_two_days_with_required_tags(client, newsroom):
+    index = client.get("/sitemap.xml").content
+    assert b"<loc>http://testserver/sitemap-news.xml</loc>" in index
+    ElementTree.fromstring(index)  # still well-formed with the news entry added
+    old = newsroom[2]
+    type(old).objects.filter(pk=old.pk).update(
+        first_published_at=timezone.now() - timedelta(hours=49))
+    tree = ElementTree.fromstring(client.get("/sitemap-news.xml").content)
+    urls = tree.findall(f"{SITEMAP_NS}url")
+    locs = [u.find(f"{SITEMAP_NS}loc").text for u in urls]
+    assert sorted(locs) == sorted(f"http://testserver{s.url}" for s in newsroom[:2])
+    for url in urls:
+        news = url.find(f"{NEWS_NS}news")
+        publication = news.find(f"{NEWS_NS}publication")
+        assert publication.find(f"{NEWS_NS}name").text
+        assert publication.find(f"{NEWS_NS}language").text == "en"
+        datetime.fromisoformat(news.find(f"{NEWS_NS}publication_date").text)
+        assert news.find(f"{NEWS_NS}title").text.startswith("Public story")
+
+
+def test_story_sitemaps_list_hero_images(client, newsroom):
+    import io
+
+    from django.core.files.images import ImageFile
+    from PIL import Image as PILImage
+    from wagtail.images import get_image_model
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (800, 450), (30, 80, 120)).save(buffer, "JPEG")
+    image = get_image_model().objects.create(title="Quay", file=ImageFile(buffer, name="q.jpg"))
+    story = newsroom[0]
+    type(story).objects.filter(pk=story.pk).update(hero_image=image)
+    month = story.first_published_at.strftime("%Y-%m")
+    tree = ElementTree.fromstring(client.get(f"/sitemap-stories-{month}.xml").content)
+    images = [i.find(f"{IMAGE_NS}loc").text for i in tree.iter(f"{IMAGE_NS}image")]
+    assert images == [f"http://testserver{image.file.url}"]

@@ -25,6 +25,7 @@ urlpatterns = [
     path("search/", archive_views.search_page, name="search"),
     path("robots.txt", syndication_views.robots, name="robots"),
     path("sitemap.xml", syndication_views.sitemap_index, name="sitemap_index"),
+    path("sitemap-news.xml", syndication_views.news_sitemap, name="news_sitemap"),
     path("sitemap-<str:section>.xml", syndication_views.sitemap_section, name="sitemap_section"),
     path("_/view", readership_views.beacon, name="view_beacon"),
     path("_/view.gif", readership_views.pixel, name="view_pixel"),

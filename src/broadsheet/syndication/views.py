@@ -69,7 +69,13 @@ def sitemap_index(request):
     from .sitemaps import all_sitemaps
 
     shows(request, tags=[STORIES])
-    return sitemap_views.index(request, all_sitemaps(), sitemap_url_name="sitemap_section")
+    response = sitemap_views.index(request, all_sitemaps(), sitemap_url_name="sitemap_section")
+    # The News sitemap is not a Django Sitemap (it has its own tags); list it too.
+    news = request.build_absolute_uri("/sitemap-news.xml").encode()
+    response.render()
+    response.content = response.content.replace(
+        b"</sitemapindex>", b"<sitemap><loc>" + news + b"</loc></sitemap>\n</sitemapindex>")
+    return response
 
 
 def sitemap_section(request, section: str):
@@ -78,4 +84,32 @@ def sitemap_section(request, section: str):
     from .sitemaps import all_sitemaps
 
     shows(request, tags=[STORIES])
-    return sitemap_views.sitemap(request, all_sitemaps(), section=section)
+    return sitemap_views.sitemap(request, all_sitemaps(), section=section,
+                                 template_name="syndication/sitemap.xml")
+
+
+NEWS_WINDOW_HOURS = 48  # Google News reads stories of the last two days
+NEWS_LIMIT = 1000  # the News sitemap protocol's maximum
+
+
+def news_sitemap(request):
+    from datetime import timedelta
+
+    from django.shortcuts import render
+    from django.utils import timezone
+
+    from broadsheet.articles.models import ArticlePage
+    from broadsheet.articles.visibility import restricted_q
+
+    site = Site.find_for_request(request)
+    stories = (ArticlePage.objects.live().exclude(restricted_q())
+               .filter(first_published_at__gte=timezone.now() - timedelta(
+                   hours=NEWS_WINDOW_HOURS))
+               .order_by("-first_published_at", "-id")
+               .only("title", "url_path", "path", "depth", "first_published_at", "language",
+                     "locale_id", "content_type_id")[:NEWS_LIMIT])
+    shows(request, tags=[STORIES])
+    return render(request, "syndication/news_sitemap.xml", {
+        "stories": stories, "publication": site.site_name or "Broadsheet",
+        "base": request.build_absolute_uri("/").rstrip("/")},
+        content_type="application/xml; charset=utf-8")
