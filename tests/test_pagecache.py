@@ -152,3 +152,28 @@ def test_a_purge_in_another_worker_reaches_this_one(app, world, make_story):
     assert fetch(app, story.url)[1]["X-Page-Cache"] == "hit"  # now from this worker's memory
     store.purge_tags({f"page:{story.pk}"})
     assert fetch(app, story.url)[1]["X-Page-Cache"] == "miss"
+
+
+def test_cached_feeds_answer_conditional_requests(app, world, make_story):
+    make_story(world)
+    _, first, _ = fetch(app, "/feeds/rss.xml")
+    _, second, _ = fetch(app, "/feeds/rss.xml")
+    assert second["X-Page-Cache"] == "hit" and second["ETag"] == first["ETag"]
+    environ_etag = first["ETag"]
+    status, headers, body = fetch_with(app, "/feeds/rss.xml", HTTP_IF_NONE_MATCH=environ_etag)
+    assert status == 304 and body == "" and headers["X-Page-Cache"] == "hit"
+    status, _, _ = fetch_with(app, "/feeds/rss.xml", HTTP_IF_NONE_MATCH='"stale"')
+    assert status == 200
+
+
+def fetch_with(app, path, **extra):
+    environ = {"PATH_INFO": path, "REQUEST_METHOD": "GET", "HTTP_HOST": "testserver",
+               "wsgi.input": io.BytesIO(b""), **extra}
+    setup_testing_defaults(environ)
+    out = {}
+
+    def start_response(status, headers, exc_info=None):
+        out["status"], out["headers"] = status, dict(headers)
+
+    body = b"".join(app(environ, start_response)).decode()
+    return int(out["status"].split()[0]), out["headers"], body

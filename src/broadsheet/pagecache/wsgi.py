@@ -48,8 +48,9 @@ def wrap(django_app):
             memory.pop(where, None)
             return None
         expires, status, headers, body = loaded
+        etag = next((v for k, v in headers if k.lower() == "etag"), None)
         hit = (expires, f"{status} {HTTPStatus(status).phrase}",
-               [*headers, ("X-Page-Cache", "hit")], body)
+               [*headers, ("X-Page-Cache", "hit")], body, etag)
         if len(memory) >= MEMORY_LIMIT:
             memory.clear()
         memory[where] = hit
@@ -62,6 +63,11 @@ def wrap(django_app):
             hit = lookup((environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
                           environ.get("PATH_INFO", "/"), environ.get("QUERY_STRING", "")))
             if hit is not None:
+                if hit[4] is not None and hit[4] in environ.get("HTTP_IF_NONE_MATCH", ""):
+                    # A feed reader polling with the ETag it has: nothing new.
+                    start_response("304 Not Modified", [("ETag", hit[4]),
+                                                        ("X-Page-Cache", "hit")])
+                    return [b""]
                 start_response(hit[1], hit[2])
                 return [b""] if method == "HEAD" else [hit[3]]
         return django_app(environ, start_response)
