@@ -111,3 +111,13 @@ def test_only_approved_embed_providers(settings):
                                 "https://evil.example/player")
                 if any(f.accept(url) for f in get_finders())]
     assert accepted == ["https://www.youtube.com/watch?v=abc", "https://vimeo.com/1"]
+
+
+def test_paginated_listings_are_noindex(client, make_section, make_story):
+    world = make_section("World")
+    for i in range(21):
+        make_story(world, f"World story {i}")
+    first = client.get(world.url).content.decode()
+    second = client.get(world.url + "?page=2").content.decode()
+    assert 'name="robots"' not in first and 'rel="canonical"' in first
+    assert '<meta name="robots" content="noindex, follow">' in second
