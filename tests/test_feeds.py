@@ -231,6 +231,78 @@ def test_story_sitemaps_list_hero_images(client, newsroom):
     story = newsroom[0]
     type(story).objects.filter(pk=story.pk).update(hero_image=image)
     month = story.first_published_at.strftime("%Y-%m")
-    tree = ElementTree.fromstring(client.get(f"/sitemap-stories-{month}.xml").content)
+    tree = ElementTree.fromstring(client.get(f"/sitemap-stories-world-{month}.xml").content)
     images = [i.find(f"{IMAGE_NS}loc").text for i in tree.iter(f"{IMAGE_NS}image")]
     assert images == [f"http://testserver{image.file.url}"]
+
+
+def _index_locs(client) -> list[str]:
+    index = ElementTree.fromstring(client.get("/sitemap.xml").content)
+    return [s.find(f"{SITEMAP_NS}loc").text.removeprefix("http://testserver")
+            for s in index.findall(f"{SITEMAP_NS}sitemap")]
+
+
+def _urls(client, loc: str) -> list[str]:
+    tree = ElementTree.fromstring(client.get(loc).content)
+    return [u.find(f"{SITEMAP_NS}loc").text for u in tree.findall(f"{SITEMAP_NS}url")]
+
+
+def test_story_sitemaps_are_one_per_section_and_month(client, home, make_section, make_story):
+    world, science = make_section("World"), make_section("Science")
+    europe = make_section("Europe", parent=world)
+    march = datetime(2024, 3, 10, 12, tzinfo=timezone.get_current_timezone())
+    placed = {}
+    for section, when in [(world, march), (europe, march), (science, march),
+                          (world, march + timedelta(days=40))]:
+        story = make_story(section)
+        type(story).objects.filter(pk=story.pk).update(first_published_at=when)
+        placed[story.url] = (section, when)
+    locs = _index_locs(client)
+    assert locs[0] == "/sitemap-sections.xml" and locs[-1] == "/sitemap-news.xml"
+    # Subsections file into their top-level section's sitemap; newest months come first,
+    # then sections in the site's order.
+    assert locs[1:-1] == ["/sitemap-stories-world-2024-04.xml",
+                          "/sitemap-stories-world-2024-03.xml",
+                          "/sitemap-stories-science-2024-03.xml"]
+    assert _urls(client, "/sitemap-stories-world-2024-03.xml") == [
+        f"http://testserver{url}" for url, (section, when) in placed.items()
+        if section in (world, europe) and when == march]
+    assert len(_urls(client, "/sitemap-stories-science-2024-03.xml")) == 1
+
+
+def test_a_big_month_is_paged_within_the_protocol_limit(client, world, make_story, monkeypatch):
+    from django.contrib.sitemaps import Sitemap
+
+    monkeypatch.setattr(Sitemap, "limit", 2)  # stands in for 50,000 URLs
+    for _ in range(5):
+        make_story(world)
+    month = timezone.now().strftime("%Y-%m")
+    loc = f"/sitemap-stories-world-{month}.xml"
+    locs = _index_locs(client)
+    assert [x for x in locs if x.startswith(loc)] == [loc, f"{loc}?p=2", f"{loc}?p=3"]
+    pages = [_urls(client, x) for x in (loc, f"{loc}?p=2", f"{loc}?p=3")]
+    assert [len(p) for p in pages] == [2, 2, 1]
+    assert len({u for p in pages for u in p}) == 5
+
+
+def test_sitemap_index_costs_the_same_queries_however_deep_the_archive(
+        client, world, make_section, make_story, django_assert_max_num_queries):
+    science = make_section("Science")
+    for months_ago in range(6):
+        for section in (world, science):
+            story = make_story(section)
+            type(story).objects.filter(pk=story.pk).update(
+                first_published_at=timezone.now() - timedelta(days=31 * months_ago))
+    from broadsheet.pagecache.store import purge_all
+
+    purge_all()
+    with django_assert_max_num_queries(8):
+        locs = _index_locs(client)
+    assert len(locs) == 1 + 12 + 1
+
+
+def test_unknown_sitemaps_are_404(client, world, make_story):
+    make_story(world)
+    month = timezone.now().strftime("%Y-%m")
+    for key in ("nowhere", f"stories-atlantis-{month}", "stories-world-2024-13", "stories-"):
+        assert client.get(f"/sitemap-{key}.xml").status_code == 404, key

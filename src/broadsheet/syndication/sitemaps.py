@@ -1,16 +1,37 @@
-"""Sitemaps: an index pointing at one sitemap of sections and one per month of stories.
+"""Sitemaps: an index of one sitemap of sections and one per section and month of stories.
 
-Months keep each sitemap small and stable (last month's never changes again, so crawlers can
-skip it); Django's sitemap framework pages any month past the protocol's 50,000 URLs.
+A section's month is small (a busy desk files a few hundred stories) and stable: once the
+month is over it never changes again, so crawlers can skip it by its lastmod. Django's sitemap
+framework pages any one of them past the protocol's 50,000 URLs, and the index lists each page,
+so the protocol's limits hold for any archive size.
+
+Django's own index view asks every sitemap for its page count and lastmod (two queries each:
+thousands of queries for a decades-deep archive); the index here is built from one grouped
+query instead, and Django's views render the sitemaps themselves.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.contrib.sitemaps import Sitemap
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, CharField, Count, Max, Value, When
+from django.db.models.functions import Substr, TruncMonth
+from django.utils import timezone
+from wagtail.models import Page
 
 from broadsheet.articles.models import ArticlePage
 from broadsheet.sections.models import SectionPage
+
+# Root, home page, section: a top-level section's materialised path is three steps long.
+SECTION_DEPTH = 3
+SECTION_PATH_LENGTH = Page.steplen * SECTION_DEPTH
+# stories-<section slug>-<YYYY-MM>; stories filed straight under the home page, outside any
+# section, are stories-<YYYY-MM>.
+_KEY = re.compile(r"^stories-(?:(?P<slug>[\w-]+)-)?(?P<year>\d{4})-(?P<month>\d{2})$")
 
 
 class SectionSitemap(Sitemap):
@@ -27,15 +48,25 @@ class SectionSitemap(Sitemap):
         return section.last_published_at
 
 
-class MonthSitemap(Sitemap):
-    def __init__(self, month):
+class StoryMonthSitemap(Sitemap):
+    """The stories of one top-level section (subsections included) first published in one
+    month, oldest first so that a page's contents never shift as stories are added."""
+
+    def __init__(self, section_path: str, month: datetime):
+        self.section_path = section_path
         self.month = month
 
     def items(self):
-        return (ArticlePage.objects.teasers()
-                .filter(first_published_at__year=self.month.year,
-                        first_published_at__month=self.month.month)
-                .order_by("first_published_at", "id"))
+        start = self.month
+        end = (start.replace(year=start.year + 1, month=1) if start.month == 12
+               else start.replace(month=start.month + 1))
+        stories = (ArticlePage.objects.teasers()
+                   .filter(first_published_at__gte=start, first_published_at__lt=end)
+                   .order_by("first_published_at", "id"))
+        if self.section_path:
+            return stories.filter(path__startswith=self.section_path,
+                                  depth__gt=SECTION_DEPTH)
+        return stories.filter(depth=SECTION_DEPTH)
 
     def location(self, story):
         return story.url
@@ -44,11 +75,67 @@ class MonthSitemap(Sitemap):
         return story.last_published_at
 
 
-def all_sitemaps() -> dict[str, Sitemap]:
-    months = (ArticlePage.objects.teasers().annotate(month=TruncMonth("first_published_at"))
-              .order_by("-month").values_list("month", flat=True).distinct())
-    maps: dict[str, Sitemap] = {"sections": SectionSitemap()}
-    for month in months:
-        if month is not None:
-            maps[f"stories-{month:%Y-%m}"] = MonthSitemap(month)
-    return maps
+@dataclass(frozen=True)
+class IndexEntry:
+    key: str  # the sitemap's name in /sitemap-<key>.xml
+    pages: int
+    lastmod: datetime | None
+
+    @property
+    def page_numbers(self) -> range:
+        """The pages after the first, which the index lists as ?p=2, ?p=3, ..."""
+        return range(2, self.pages + 1)
+
+
+def _section_slugs() -> dict[str, str]:
+    return dict(SectionPage.objects.filter(depth=SECTION_DEPTH).values_list("path", "slug"))
+
+
+def index_entries() -> list[IndexEntry]:
+    """Every sitemap with its page count and lastmod, newest months first: three queries
+    whatever the size of the archive."""
+    sections = SectionPage.objects.live().public()
+    entries = [IndexEntry("sections", max(1, math.ceil(sections.count() / Sitemap.limit)),
+                          sections.aggregate(latest=Max("last_published_at"))["latest"])]
+    slugs = _section_slugs()
+    groups = (
+        ArticlePage.objects.teasers().order_by()
+        .annotate(section_path=Case(
+            When(depth__gt=SECTION_DEPTH, then=Substr("path", 1, SECTION_PATH_LENGTH)),
+            default=Value(""), output_field=CharField()),
+            month=TruncMonth("first_published_at"))
+        .values("section_path", "month")
+        .annotate(stories=Count("id"), latest=Max("last_published_at"))
+        .order_by("-month", "section_path")
+    )
+    for group in groups:
+        if group["month"] is None:
+            continue
+        slug = slugs.get(group["section_path"]) if group["section_path"] else None
+        if group["section_path"] and slug is None:
+            continue  # under a page that is not a section: not a story anyone can reach
+        prefix = f"stories-{slug}-" if slug else "stories-"
+        entries.append(IndexEntry(f"{prefix}{group['month']:%Y-%m}",
+                                  math.ceil(group["stories"] / Sitemap.limit), group["latest"]))
+    return entries
+
+
+def sitemap_for(key: str) -> Sitemap | None:
+    """The sitemap named `key` in its URL, or None for a name that is not one of ours."""
+    if key == "sections":
+        return SectionSitemap()
+    match = _KEY.match(key)
+    if not match:
+        return None
+    year, month = int(match["year"]), int(match["month"])
+    if not 1 <= month <= 12:
+        return None
+    slug = match["slug"]
+    if slug is None:
+        section_path = ""
+    else:
+        section_path = next((path for path, s in _section_slugs().items() if s == slug), None)
+        if section_path is None:
+            return None
+    start = datetime(year, month, 1, tzinfo=timezone.get_current_timezone())
+    return StoryMonthSitemap(section_path, start)

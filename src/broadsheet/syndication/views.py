@@ -64,27 +64,27 @@ def robots(request):
 
 
 def sitemap_index(request):
-    from django.contrib.sitemaps import views as sitemap_views
+    from django.shortcuts import render
 
-    from .sitemaps import all_sitemaps
+    from .sitemaps import index_entries
 
     shows(request, tags=[STORIES])
-    response = sitemap_views.index(request, all_sitemaps(), sitemap_url_name="sitemap_section")
-    # The News sitemap is not a Django Sitemap (it has its own tags); list it too.
-    news = request.build_absolute_uri("/sitemap-news.xml").encode()
-    response.render()
-    response.content = response.content.replace(
-        b"</sitemapindex>", b"<sitemap><loc>" + news + b"</loc></sitemap>\n</sitemapindex>")
-    return response
+    base = request.build_absolute_uri("/").rstrip("/")
+    return render(request, "syndication/sitemap_index.xml", {
+        "entries": index_entries(), "base": base},
+        content_type="application/xml; charset=utf-8")
 
 
 def sitemap_section(request, section: str):
     from django.contrib.sitemaps import views as sitemap_views
 
-    from .sitemaps import all_sitemaps
+    from .sitemaps import sitemap_for
 
+    sitemap = sitemap_for(section)
+    if sitemap is None:
+        raise Http404("No such sitemap")
     shows(request, tags=[STORIES])
-    return sitemap_views.sitemap(request, all_sitemaps(), section=section,
+    return sitemap_views.sitemap(request, {section: sitemap}, section=section,
                                  template_name="syndication/sitemap.xml")
 
 
