@@ -77,3 +77,33 @@ def test_mark_escapes_before_marking():
 def test_search_box_on_every_page(client, archive):
     html = client.get(archive["otters"].url).content.decode()
     assert 'role="search"' in html and 'action="/search/"' in html
+
+
+def test_did_you_mean_offers_an_indexed_word_that_finds_stories(client, archive):
+    html = client.get("/search/?q=oters").content.decode()
+    assert "0 results" in html
+    assert 'Did you mean <a href="?q=otters">otters</a>?' in html
+    # Following it finds the stories, and a query with results asks nothing.
+    found = client.get("/search/?q=otters").content.decode()
+    assert "2 results" in found and "Did you mean" not in found
+
+
+def test_did_you_mean_keeps_filters_and_known_words(client, archive):
+    html = client.get("/search/?q=upper+oters&section=" +
+                      str(archive["science"].pk)).content.decode()
+    assert f'?q=upper+otters&amp;section={archive["science"].pk}' in html
+    # In World there is no story with both words: nothing to offer.
+    html = client.get("/search/?q=upper+oters&section=" +
+                      str(archive["world"].pk)).content.decode()
+    assert "Did you mean" not in html
+
+
+def test_did_you_mean_never_surfaces_words_only_drafts_contain(client, archive, make_story):
+    for _ in range(2):
+        make_story(archive["science"], "Zeppelin merger talks", publish=False)
+    from django.core.cache import cache
+
+    cache.clear()
+    html = client.get("/search/?q=zepelin").content.decode()
+    assert "0 results" in html and "Did you mean" not in html
+    assert "Zeppelin" not in html and "zeppelin" not in html

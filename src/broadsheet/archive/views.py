@@ -9,6 +9,7 @@ from broadsheet.people.models import Author
 from broadsheet.sections.models import SectionPage
 
 from .finder import hits, search
+from .suggest import did_you_mean
 
 PAGE_SIZE = 20
 
@@ -44,7 +45,21 @@ def search_page(request):
             hit.title = mark_safe(hit.title)  # noqa: S308
             hit.snippet = mark_safe(hit.snippet)  # noqa: S308
         results = {"page": page, "hits": found, "total": len(ids)}
+        if not ids:
+            results["suggestion"] = _suggestion(request, data)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "archive/search.html", {
         "form": form, "results": results, "query_string": query.urlencode()})
+
+
+def _suggestion(request, data) -> dict | None:
+    """A corrected query, offered only if it finds something under the same filters."""
+    corrected = did_you_mean(data["q"])
+    if not corrected or not search(corrected, section=data["section"], author=data["author"],
+                                   since=data["since"], until=data["until"]):
+        return None
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["q"] = corrected
+    return {"q": corrected, "query_string": query.urlencode()}
