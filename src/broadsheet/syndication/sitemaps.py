@@ -15,12 +15,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Case, CharField, Count, Max, Value, When
-from django.db.models.functions import Substr, TruncMonth
-from django.utils import timezone
+from django.db.models import Case, CharField, Count, Func, Max, Value, When
+from django.db.models.functions import Substr
 from wagtail.models import Page
 
 from broadsheet.articles.models import ArticlePage
@@ -50,7 +49,7 @@ class SectionSitemap(Sitemap):
 
 class StoryMonthSitemap(Sitemap):
     """The stories of one top-level section (subsections included) first published in one
-    month, oldest first so that a page's contents never shift as stories are added."""
+    month (UTC), oldest first so that a page's contents never shift as stories are added."""
 
     def __init__(self, section_path: str, month: datetime):
         self.section_path = section_path
@@ -75,6 +74,22 @@ class StoryMonthSitemap(Sitemap):
         return story.last_published_at
 
 
+class UTCMonth(Func):
+    """'YYYY-MM' of a timestamp in UTC. Months here only partition the archive, so UTC is as
+    good as the newsroom's zone, and it is cheap on both engines: SQLite keeps timestamps as
+    UTC text (TruncMonth would call back into Python for every row: half a second at
+    100,000 stories), PostgreSQL formats natively."""
+
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="substr(%(expressions)s, 1, 7)")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection,
+                           template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM')")
+
+
 @dataclass(frozen=True)
 class IndexEntry:
     key: str  # the sitemap's name in /sitemap-<key>.xml
@@ -82,9 +97,10 @@ class IndexEntry:
     lastmod: datetime | None
 
     @property
-    def page_numbers(self) -> range:
-        """The pages after the first, which the index lists as ?p=2, ?p=3, ..."""
-        return range(2, self.pages + 1)
+    def urls(self) -> list[str]:
+        """The paths of its pages: the first, then ?p=2, ?p=3, ..."""
+        path = f"/sitemap-{self.key}.xml"
+        return [path, *(f"{path}?p={n}" for n in range(2, self.pages + 1))]
 
 
 def _section_slugs() -> dict[str, str]:
@@ -103,19 +119,19 @@ def index_entries() -> list[IndexEntry]:
         .annotate(section_path=Case(
             When(depth__gt=SECTION_DEPTH, then=Substr("path", 1, SECTION_PATH_LENGTH)),
             default=Value(""), output_field=CharField()),
-            month=TruncMonth("first_published_at"))
+            month=UTCMonth("first_published_at"))
         .values("section_path", "month")
         .annotate(stories=Count("id"), latest=Max("last_published_at"))
         .order_by("-month", "section_path")
     )
     for group in groups:
-        if group["month"] is None:
+        if not group["month"]:
             continue
         slug = slugs.get(group["section_path"]) if group["section_path"] else None
         if group["section_path"] and slug is None:
             continue  # under a page that is not a section: not a story anyone can reach
         prefix = f"stories-{slug}-" if slug else "stories-"
-        entries.append(IndexEntry(f"{prefix}{group['month']:%Y-%m}",
+        entries.append(IndexEntry(f"{prefix}{group['month']}",
                                   math.ceil(group["stories"] / Sitemap.limit), group["latest"]))
     return entries
 
@@ -137,5 +153,5 @@ def sitemap_for(key: str) -> Sitemap | None:
         section_path = next((path for path, s in _section_slugs().items() if s == slug), None)
         if section_path is None:
             return None
-    start = datetime(year, month, 1, tzinfo=timezone.get_current_timezone())
+    start = datetime(year, month, 1, tzinfo=UTC)
     return StoryMonthSitemap(section_path, start)
