@@ -96,6 +96,8 @@ def _profile_env(profile: str) -> dict:
             shutil.rmtree(target, ignore_errors=True)
             shutil.copytree(data, target)
         env["BROADSHEET_DATA_DIR"] = str(target)
+        subprocess.run([str(BIN), "setup", "--no-demo"], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
     else:
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc",
                         "CREATE DATABASE bench_distribution"], capture_output=True)
@@ -151,6 +153,7 @@ def measure(profile: str, stories: int, requests: int) -> None:
     started = time.perf_counter()
     indexed = _index_missing()
     result["indexed"] = {"stories": indexed, "seconds": round(time.perf_counter() - started, 1)}
+
     result["stories"] = ArticlePage.objects.live().count()
 
     client = Client(HTTP_HOST="127.0.0.1")

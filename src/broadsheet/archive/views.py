@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
+from broadsheet.articles.visibility import restricted_q
 from broadsheet.people.models import Author
 from broadsheet.sections.models import SectionPage
 
@@ -27,8 +28,8 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Built per request: Wagtail's public() reads view restrictions when called.
-        self.fields["section"].queryset = (SectionPage.objects.live().public()
+        # Built per request: the restricted paths may have changed since start-up.
+        self.fields["section"].queryset = (SectionPage.objects.live().exclude(restricted_q())
                                            .order_by("path"))
 
 

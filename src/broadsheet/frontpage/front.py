@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wagtail.models import Site
 
+from broadsheet.articles.visibility import restricted_q
 from broadsheet.pagecache.dependencies import SPOTLIGHT, STORIES, expires_soon, shows
 from broadsheet.readership.popular import POPULAR_TTL_SECONDS, most_read
 
@@ -18,7 +19,7 @@ def front_page_context(home, request) -> dict:
     lead, top_stories = (top[0], top[1:]) if top else (None, [])
     shown = {s.id for s in top}
 
-    sections = list(SectionPage.objects.child_of(home).live().public()
+    sections = list(SectionPage.objects.child_of(home).live().exclude(restricted_q())
                     .filter(in_navigation=True).only("title", "url_path", "slug", "path",
                                                      "depth"))
     blocks = []

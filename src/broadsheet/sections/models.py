@@ -7,6 +7,7 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
+from broadsheet.articles.visibility import restricted_q
 from broadsheet.pagecache.dependencies import STORIES, shows
 
 
@@ -33,8 +34,9 @@ class SectionPage(Page):
         stories = ArticlePage.objects.teasers().descendant_of(self)
         paginator = Paginator(stories, self.page_size)
         context["stories"] = paginator.get_page(request.GET.get("page"))
-        context["subsections"] = list(SectionPage.objects.child_of(self).live().public()
-                                       .only("title", "url_path", "slug", "path", "depth"))
+        context["subsections"] = list(
+            SectionPage.objects.child_of(self).live().exclude(restricted_q())
+            .only("title", "url_path", "slug", "path", "depth"))
         shows(request, pages=[self, *context["stories"]], tags=[STORIES])
         from broadsheet.syndication.scopes import section_key
 

@@ -11,10 +11,10 @@ import mimetypes
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Max, Prefetch
+from django.db.models import Prefetch
 from django.utils import feedgenerator
 
-from broadsheet.articles.models import Byline, Correction
+from broadsheet.articles.models import Byline
 
 FORMATS = {
     "rss.xml": "application/rss+xml; charset=utf-8",
@@ -37,19 +37,27 @@ class Item:
     image: tuple[str, int, str] | None = None  # (absolute url, bytes, mime type)
 
 
-def last_change(stories) -> datetime | None:
-    """When anything in the feed last changed: a publication or a correction."""
-    latest = stories.aggregate(m=Max("last_published_at"))["m"]
-    corrected = (Correction.objects.filter(page__in=stories.values("pk"))
-                 .aggregate(m=Max("made_at"))["m"])
-    return max((d for d in (latest, corrected) if d), default=None)
-
-
-def items(stories, absolute, *, limit: int, full_text: bool) -> list[Item]:
-    stories = list(stories.prefetch_related(
+def latest(stories, *, limit: int) -> list:
+    """The newest `limit` stories of a feed, with what its items show."""
+    return list(stories.prefetch_related(
         Prefetch("bylines", queryset=Byline.objects.select_related("author")
                  .order_by("sort_order")),
         "tags", "corrections")[:limit])
+
+
+def updated(story) -> datetime:
+    """When a story last changed for a feed reader: a publication or a correction."""
+    return max([story.last_published_at or story.first_published_at,
+                *(c.made_at for c in story.corrections.all())])
+
+
+def last_change(stories: list) -> datetime | None:
+    """When the feed last changed. The feed is made of these stories alone, so their own
+    times say it exactly, without an aggregate over the whole archive."""
+    return max((updated(s) for s in stories), default=None)
+
+
+def items(stories: list, absolute, *, full_text: bool) -> list[Item]:
     if full_text:  # the body is deferred in teasers; fetch it for these stories only
         from broadsheet.articles.models import ArticlePage
 
@@ -58,8 +66,6 @@ def items(stories, absolute, *, limit: int, full_text: bool) -> list[Item]:
     out = []
     for story in stories:
         url = absolute(story.url)
-        corrections = [c.made_at for c in story.corrections.all()]
-        updated = max([story.last_published_at or story.first_published_at, *corrections])
         image = None
         if story.hero_image_id and story.hero_image.file:
             hero = story.hero_image
@@ -72,7 +78,7 @@ def items(stories, absolute, *, limit: int, full_text: bool) -> list[Item]:
             content = str(story.body.render_as_block())
         out.append(Item(
             id=url, url=url, title=story.title, summary=story.teaser_summary,
-            content_html=content, published=story.first_published_at, updated=updated,
+            content_html=content, published=story.first_published_at, updated=updated(story),
             authors=[(b.author.name, absolute(b.author.get_absolute_url()))
                      for b in story.bylines.all()] or ([(story.byline, "")] if story.byline
                                                        else []),

@@ -9,6 +9,7 @@ from django.urls import reverse
 from taggit.models import Tag
 
 from broadsheet.articles.models import ArticlePage
+from broadsheet.articles.visibility import restricted_q
 from broadsheet.people.models import Author
 from broadsheet.sections.models import SectionPage
 
@@ -32,7 +33,7 @@ def resolve(kind: str, key: str, site_name: str) -> Scope:
     if kind == "all":
         return Scope("all", "", site_name, "/", stories)
     if kind == "section":
-        section = (SectionPage.objects.live().public()
+        section = (SectionPage.objects.live().exclude(restricted_q())
                    .filter(url_path__endswith=f"/{key.strip('/')}/").first())
         if section is None:
             raise Http404("No such section")

@@ -21,9 +21,12 @@ def feed(request, fmt: str, kind: str = "all", key: str = ""):
     site = Site.find_for_request(request)
     settings = FeedSettings.for_site(site)
     scope = resolve(kind, key, site.site_name or "Broadsheet")
-    changed = feeds.last_change(scope.stories)
+    stories = feeds.latest(scope.stories, limit=settings.items)
+    changed = feeds.last_change(stories)
+    # The ids too: a story unpublished or restricted leaves the feed without changing a time.
+    shown = ",".join(str(s.pk) for s in stories)
     etag = '"{}"'.format(hashlib.sha256(
-        f"{kind}|{key}|{fmt}|{changed}|{settings.full_text}|{settings.items}".encode()
+        f"{kind}|{key}|{fmt}|{changed}|{settings.full_text}|{settings.items}|{shown}".encode()
     ).hexdigest()[:32])
     if _not_modified(request, etag, changed):
         response = HttpResponseNotModified()
@@ -33,8 +36,7 @@ def feed(request, fmt: str, kind: str = "all", key: str = ""):
             fmt, title=scope.title, link=absolute(scope.page_url),
             feed_url=absolute(scope.feed_url(fmt)),
             description=f"The latest stories: {scope.title}", language="en",
-            entries=feeds.items(scope.stories, absolute, limit=settings.items,
-                                full_text=settings.full_text),
+            entries=feeds.items(stories, absolute, full_text=settings.full_text),
             updated=changed)
         response = HttpResponse(body, content_type=feeds.FORMATS[fmt])
     response["ETag"] = etag
@@ -64,15 +66,12 @@ def robots(request):
 
 
 def sitemap_index(request):
-    from django.shortcuts import render
-
-    from .sitemaps import index_entries
+    from .sitemaps import index_entries, index_xml
 
     shows(request, tags=[STORIES])
     base = request.build_absolute_uri("/").rstrip("/")
-    return render(request, "syndication/sitemap_index.xml", {
-        "entries": index_entries(), "base": base},
-        content_type="application/xml; charset=utf-8")
+    return HttpResponse(index_xml(index_entries(), base),
+                        content_type="application/xml; charset=utf-8")
 
 
 def sitemap_section(request, section: str):
