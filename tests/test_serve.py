@@ -30,7 +30,8 @@ section = home.add_child(instance=SectionPage(title="Local", slug="local"))
 section.save_revision().publish()
 story = section.add_child(instance=ArticlePage(title="On the dot", slug="on-the-dot",
                                                live=False))
-story.go_live_at = timezone.now() + timedelta(seconds=3)
+# Far enough ahead that a loaded machine still sees it scheduled first, near enough to wait.
+story.go_live_at = timezone.now() + timedelta(seconds=6)
 story.save_revision().publish()
 print(story.pk)
 """

@@ -24,7 +24,7 @@ def latest_ids(section) -> list[int]:
     key = _KEY.format(section.pk)
     ids = cache.get(key)
     if ids is None:
-        ids = list(ArticlePage.objects.teasers().descendant_of(section)
+        ids = list(ArticlePage.objects.newest().descendant_of(section)
                    .values_list("id", flat=True)[:LATEST_KEPT])
         cache.set(key, ids, 3600)
     return ids

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from wagtail.models import Site
 
-from broadsheet.articles.visibility import restricted_q
 from broadsheet.pagecache.dependencies import SPOTLIGHT, STORIES, expires_soon, shows
 from broadsheet.readership.popular import POPULAR_TTL_SECONDS, most_read
 
@@ -13,20 +12,18 @@ from .spotlight import spotlight_stories
 
 def front_page_context(home, request) -> dict:
     from broadsheet.articles.models import ArticlePage
-    from broadsheet.sections.models import SectionPage
+    from broadsheet.sections.models import child_sections
 
-    top = list(ArticlePage.objects.teasers().descendant_of(home)[: 1 + home.top_stories_count])
+    top = list(ArticlePage.objects.newest().descendant_of(home)[: 1 + home.top_stories_count])
     lead, top_stories = (top[0], top[1:]) if top else (None, [])
     shown = {s.id for s in top}
 
-    sections = list(SectionPage.objects.child_of(home).live().exclude(restricted_q())
-                    .filter(in_navigation=True).only("title", "url_path", "slug", "path",
-                                                     "depth"))
+    sections = child_sections(home, in_navigation=True)
     blocks = []
     for section in sections:
         # One query per section block; the number of sections is the newsroom's choice and
         # small (a dozen at most), not a function of how many stories there are.
-        stories = list(ArticlePage.objects.teasers().descendant_of(section)
+        stories = list(ArticlePage.objects.newest().descendant_of(section)
                        .exclude(id__in=shown)[: home.stories_per_section])
         if stories:
             blocks.append({"section": section, "stories": stories})

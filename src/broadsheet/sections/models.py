@@ -4,11 +4,45 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db import models
+from django.utils.functional import cached_property
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
-from broadsheet.articles.visibility import restricted_q
+from broadsheet.articles.visibility import restricted_paths, restricted_q
 from broadsheet.pagecache.dependencies import STORIES, shows
+
+
+def child_sections(parent: Page, *, in_navigation: bool | None = None) -> list[SectionPage]:
+    """Live, public sections right below `parent`, in the editors' order. Read from the
+    sections' own table and filtered here: any condition on the page table has SQLite walk
+    the whole tree of a big archive (100,000 pages) to find a handful of sections."""
+    restricted = tuple(restricted_paths())
+    children = [s for s in SectionPage.objects.order_by().only(
+                    "title", "url_path", "slug", "path", "depth", "live", "in_navigation")
+                if s.depth == parent.depth + 1 and s.path.startswith(parent.path) and s.live
+                and not (restricted and s.path.startswith(restricted))
+                and (in_navigation is None or s.in_navigation == in_navigation)]
+    return sorted(children, key=lambda s: s.path)
+
+
+class StoryPaginator(Paginator):
+    """Counts a section's stories from the page table's index alone: joining 12,000 story
+    rows only to count them cost 50 ms in a 100,000-story archive."""
+
+    def __init__(self, stories, per_page: int, *, section: Page):
+        super().__init__(stories, per_page)
+        self.section = section
+
+    @cached_property
+    def count(self) -> int:
+        from django.contrib.contenttypes.models import ContentType
+
+        from broadsheet.articles.models import ArticlePage
+
+        return (Page.objects.filter(
+            content_type=ContentType.objects.get_for_model(ArticlePage), live=True,
+            path__startswith=self.section.path, depth__gt=self.section.depth)
+            .exclude(restricted_q()).order_by().count())
 
 
 class SectionPage(Page):
@@ -27,16 +61,17 @@ class SectionPage(Page):
     class Meta:
         verbose_name = "section"
 
+    def subsections(self) -> list[SectionPage]:
+        return child_sections(self)
+
     def get_context(self, request, *args, **kwargs):
         from broadsheet.articles.models import ArticlePage
 
         context = super().get_context(request, *args, **kwargs)
-        stories = ArticlePage.objects.teasers().descendant_of(self)
-        paginator = Paginator(stories, self.page_size)
+        stories = ArticlePage.objects.newest().descendant_of(self)
+        paginator = StoryPaginator(stories, self.page_size, section=self)
         context["stories"] = paginator.get_page(request.GET.get("page"))
-        context["subsections"] = list(
-            SectionPage.objects.child_of(self).live().exclude(restricted_q())
-            .only("title", "url_path", "slug", "path", "depth"))
+        context["subsections"] = self.subsections()
         shows(request, pages=[self, *context["stories"]], tags=[STORIES])
         from broadsheet.syndication.scopes import section_key
 

@@ -29,16 +29,18 @@ class Scope:
 
 
 def resolve(kind: str, key: str, site_name: str) -> Scope:
+    # newest() walks the stories newest first: right when most of them qualify (the site, a
+    # section); an author's or a topic's few are better found from their own table.
     stories = ArticlePage.objects.teasers()
     if kind == "all":
-        return Scope("all", "", site_name, "/", stories)
+        return Scope("all", "", site_name, "/", ArticlePage.objects.newest())
     if kind == "section":
         section = (SectionPage.objects.live().exclude(restricted_q())
                    .filter(url_path__endswith=f"/{key.strip('/')}/").first())
         if section is None:
             raise Http404("No such section")
         return Scope("section", key.strip("/"), f"{section.title} · {site_name}", section.url,
-                     stories.descendant_of(section))
+                     ArticlePage.objects.newest().descendant_of(section))
     if kind == "author":
         author = Author.objects.filter(slug=key).first()
         if author is None:

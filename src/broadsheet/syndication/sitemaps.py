@@ -62,7 +62,7 @@ class StoryMonthSitemap(Sitemap):
         start = self.month
         end = (start.replace(year=start.year + 1, month=1) if start.month == 12
                else start.replace(month=start.month + 1))
-        stories = (ArticlePage.objects.teasers()
+        stories = (ArticlePage.objects.newest()
                    .filter(first_published_at__gte=start, first_published_at__lt=end)
                    .order_by("first_published_at", "id"))
         if self.section_path:
