@@ -13,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
 from django.utils.html import escape, strip_tags
+from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 from wagtail.search.models import IndexEntry
 
@@ -20,7 +21,7 @@ from broadsheet.articles.models import ArticlePage, Byline
 from broadsheet.articles.visibility import restricted_q
 
 CANDIDATES = 200  # relevance-ranked results considered for the recency blend
-SCORED = 2000  # newest matches scored for relevance on SQLite (see _sqlite_by_relevance)
+SCORED = 1000  # newest matches scored for relevance on SQLite (see _sqlite_by_relevance)
 HALF_LIFE_DAYS = 30  # a month-old story needs twice the relevance of today's to rank level
 
 
@@ -31,9 +32,8 @@ class Hit:
     snippet: str  # safe HTML: escaped text with <mark> around the matched words
 
 
-def search(query: str, *, section=None, author=None, since: date | None = None,
-           until: date | None = None) -> list[int]:
-    """Story ids, best first. Only live, public stories are ever considered."""
+def _stories(*, section=None, author=None, since: date | None = None,
+             until: date | None = None):
     stories = ArticlePage.objects.live().exclude(restricted_q())
     if section is not None:
         stories = stories.descendant_of(section)
@@ -45,26 +45,44 @@ def search(query: str, *, section=None, author=None, since: date | None = None,
         stories = stories.filter(first_published_at__gte=datetime.combine(since, time.min, tz))
     if until:
         stories = stories.filter(first_published_at__lte=datetime.combine(until, time.max, tz))
+    return stories
+
+
+def search(query: str, **filters) -> list[int]:
+    """Story ids, best first. Only live, public stories are ever considered. Filters:
+    section, author, since and until (dates)."""
+    stories = _stories(**filters)
     # Raw scores mean different things per engine (SQLite's bm25 is better when lower,
     # PostgreSQL's ts_rank when higher), so the engine's order is what counts: position n in
     # it is worth 1 / (1 + n / 2), weighed by how recent the story is.
+    best = _by_relevance(stories, query)
+    published = dict(Page.objects.filter(pk__in=best).values_list("pk", "first_published_at"))
     now = timezone.now()
     ranked = []
-    for position, (pk, published) in enumerate(_by_relevance(stories, query)):
-        age_days = max(0.0, (now - (published or now)).total_seconds() / 86400)
+    for position, pk in enumerate(best):
+        when = published.get(pk) or now
+        age_days = max(0.0, (now - when).total_seconds() / 86400)
         decay = math.pow(0.5, age_days / HALF_LIFE_DAYS)
         ranked.append(((1 / (1 + position / 2)) * (0.5 + decay), pk))
     ranked.sort(key=lambda pair: pair[0], reverse=True)
     return [pk for _, pk in ranked]
 
 
-def _by_relevance(stories, query: str) -> list[tuple[int, datetime | None]]:
-    """(id, first published) of the CANDIDATES most relevant stories, most relevant first."""
+def finds_anything(query: str, **filters) -> bool:
+    """Whether search() would find at least one story, at the cost of finding one."""
+    stories = _stories(**filters)
+    if connection.vendor == "sqlite" and _sqlite_fts():
+        matches = _sqlite_matches(stories, query)
+        return matches is not None and matches.exists()
+    return bool(stories.only("id").search(query, operator="and", order_by_relevance=False)[:1])
+
+
+def _by_relevance(stories, query: str) -> list[int]:
+    """Ids of the CANDIDATES most relevant stories, most relevant first."""
     if connection.vendor == "sqlite" and _sqlite_fts():
         return _sqlite_by_relevance(stories, query)
-    results = stories.only("id", "first_published_at").search(
-        query, operator="and", order_by_relevance=True)
-    return [(s.pk, s.first_published_at) for s in results[:CANDIDATES]]
+    results = stories.only("id").search(query, operator="and", order_by_relevance=True)
+    return [s.pk for s in results[:CANDIDATES]]
 
 
 def _sqlite_fts() -> bool:
@@ -74,24 +92,17 @@ def _sqlite_fts() -> bool:
     return bool(database.USE_SQLITE_FTS)
 
 
-def _sqlite_by_relevance(stories, query: str) -> list[tuple[int, datetime | None]]:
-    """Wagtail's own index, ranked by FTS5's bm25, in one query.
-
-    Wagtail's SQLite backend scores each candidate in a correlated subquery that runs the
-    full-text match again for every row: three seconds for a common word at 10,000 stories.
-    Here the match drives a join to the filtered stories instead. bm25 costs about 2 µs a
-    matching row, too much for a word in every other story of a big archive, so it is
-    computed for the SCORED most recently indexed matches (stories are indexed as they are
-    published, so these are the newest); a reader reaches older ones with the date filters.
-    """
+def _sqlite_matches(stories, query: str):
+    """`stories` joined to their entries in Wagtail's FTS5 table that match every word of
+    `query`, with bm25 as `_score` and the entry's rowid as `_entry`; None for no words."""
     words = re.findall(r"\w+", query)
     if not words:
-        return []
+        return None
     match = " AND ".join(f'"{w}"' for w in words)  # \w+ holds no quote to escape
     table = IndexEntry._meta.db_table
     fts = f"{table}_fts"
     # Only table names (Wagtail's) are formatted in; the reader's words are a parameter.
-    rows = (stories.extra(  # noqa: S610
+    return stories.extra(  # noqa: S610
         # Columns of the FTS table: autocomplete, body, title; a title match counts triple.
         select={"_score": f"bm25({fts}, 0, 1, 3)", "_entry": f"{fts}.rowid"},
         tables=[table, fts],
@@ -99,9 +110,25 @@ def _sqlite_by_relevance(stories, query: str) -> list[tuple[int, datetime | None
                f"{table}.content_type_id = %s",
                f"CAST({table}.object_id AS INTEGER) = wagtailcore_page.id"],
         params=[match, ContentType.objects.get_for_model(ArticlePage).pk],
-    ).order_by("-_entry").values_list("id", "first_published_at", "_score")[:SCORED])
-    best = sorted(rows, key=lambda row: (row[2], -row[0]))[:CANDIDATES]
-    return [(pk, published) for pk, published, _ in best]
+    )
+
+
+def _sqlite_by_relevance(stories, query: str) -> list[int]:
+    """Wagtail's own index, ranked by FTS5's bm25, in one query.
+
+    Wagtail's SQLite backend scores each candidate in a correlated subquery that runs the
+    full-text match again for every row: three seconds for a common word at 10,000 stories.
+    Here the match drives a join to the filtered stories instead. bm25 and the join cost
+    several microseconds a matching row, too much for a word in every other story of a big
+    archive, so relevance is computed for the SCORED most recently indexed matches (stories
+    are indexed as they are published, so these are the newest); a reader reaches older
+    ones with the date filters.
+    """
+    matches = _sqlite_matches(stories, query)
+    if matches is None:
+        return []
+    rows = matches.order_by("-_entry").values_list("id", "_score")[:SCORED]
+    return [pk for pk, _ in sorted(rows, key=lambda row: (row[1], -row[0]))[:CANDIDATES]]
 
 
 def terms(query: str) -> list[str]:

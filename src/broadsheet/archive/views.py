@@ -9,7 +9,7 @@ from broadsheet.articles.visibility import restricted_q
 from broadsheet.people.models import Author
 from broadsheet.sections.models import SectionPage
 
-from .finder import hits, search
+from .finder import finds_anything, hits, search
 from .suggest import did_you_mean
 
 PAGE_SIZE = 20
@@ -57,8 +57,9 @@ def search_page(request):
 def _suggestion(request, data) -> dict | None:
     """A corrected query, offered only if it finds something under the same filters."""
     corrected = did_you_mean(data["q"])
-    if not corrected or not search(corrected, section=data["section"], author=data["author"],
-                                   since=data["since"], until=data["until"]):
+    if not corrected or not finds_anything(corrected, section=data["section"],
+                                           author=data["author"], since=data["since"],
+                                           until=data["until"]):
         return None
     query = request.GET.copy()
     query.pop("page", None)
