@@ -225,6 +225,11 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 BROADSHEET_READERSHIP = {
     # A reader reloading the same story inside this window counts once.
     "REPEAT_WINDOW_SECONDS": env_int("BROADSHEET_REPEAT_VIEW_WINDOW", 1800, minimum=0),
+    # Acknowledged views wait here (synced to disk) until they are folded into the database.
+    "JOURNAL_DIR": DATA_DIR / "views",
+    "JOURNAL_SYNC": env_bool("BROADSHEET_VIEW_JOURNAL_SYNC", True),
+    # Popular: a unique view loses half its weight every this many hours.
+    "HALF_LIFE_HOURS": env_int("BROADSHEET_POPULAR_HALF_LIFE_HOURS", 6, minimum=1),
 }
 BROADSHEET_PAGECACHE = {
     "ENABLED": env_bool("BROADSHEET_PAGE_CACHE", True),
