@@ -112,6 +112,11 @@ def _clean(value: str) -> str:
 def referrer_domain(referrer: str, *, own_host: str = "") -> str:
     """The referring site's host name ("news.example.org"), never its path or query; empty
     for direct visits and for links within the site itself."""
+    return _referrer_domain(referrer, own_host) if referrer else ""
+
+
+@lru_cache(maxsize=20_000)
+def _referrer_domain(referrer: str, own_host: str) -> str:
     try:
         host = (urlsplit(referrer.strip()).hostname or "") if referrer else ""
     except ValueError:
@@ -189,6 +194,11 @@ def forget_settings() -> None:
     _settings_memory[:] = [0.0, None]
 
 
+@lru_cache(maxsize=4)
+def _utc_day(day_number: int) -> date:
+    return datetime.fromtimestamp(day_number * 86_400, tz=UTC).date()
+
+
 # --- the decision --------------------------------------------------------------------------
 
 def view_from_request(page_id: int, meta, *, referrer: str = "", query: str = "",
@@ -204,10 +214,10 @@ def view_from_request(page_id: int, meta, *, referrer: str = "", query: str = ""
     if asks_not_to_be_tracked(meta) and readership_settings().honour_do_not_track:
         return None
     now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
-    today = datetime.fromtimestamp(now_ms / 1000, tz=UTC).date()
-    source, medium, campaign = campaign_tags(query)
+    source, medium, campaign = campaign_tags(query) if query else ("", "", "")
     return View(at_ms=now_ms, page_id=page_id,
-                visitor=visitor_hash(client_address(meta), user_agent, todays_salt(today)),
+                visitor=visitor_hash(client_address(meta), user_agent,
+                                         todays_salt(_utc_day(now_ms // 86_400_000))),
                 device=device, referrer=referrer_domain(referrer,
                                                         own_host=meta.get("HTTP_HOST", "")),
                 utm_source=source, utm_medium=medium, utm_campaign=campaign)

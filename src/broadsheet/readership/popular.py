@@ -12,7 +12,7 @@ view), which ranks stories exactly as the formula does at any moment, so the lis
 index scan of StoryScore: no aggregation over views at read time. The fold runs every second
 and the list is cached for POPULAR_CACHE_SECONDS, so Popular is at most a minute behind.
 
-Trending compares the last hour's views with the hour before:
+Trending compares the last 60 minutes' views with the 60 before (from the hourly counts):
     trend = (recent - previous) / sqrt(previous + 1), for stories with >= TRENDING_MIN views
 in the last hour, so a story going from 2 to 40 views outranks one going from 900 to 950.
 """
@@ -23,10 +23,10 @@ import math
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from .models import FoldState, PageView, StoryScore
+from .models import FoldState, StoryScore
 
 POPULAR_SIZE = 5
 # Pages that show Popular are cached this long; the list itself for POPULAR_CACHE_SECONDS.
@@ -43,11 +43,29 @@ def _live_story_ids():
 
 
 def most_read_ids(limit: int = POPULAR_SIZE, *, section_id: int | None = None) -> list[int]:
-    """The `limit` live stories with the highest Popular score, site-wide or in a section."""
-    scores = StoryScore.objects.filter(page_id__in=_live_story_ids(), score__gt=0)
+    """The `limit` live stories with the highest Popular score, site-wide or in a section.
+
+    Walks the score index from the top in chunks and keeps the stories that are live and
+    public (one primary-key lookup per chunk): two queries in the usual case, whatever the
+    number of stories or views, instead of joining every score to the page tree."""
+    from broadsheet.articles.models import ArticlePage
+
+    scores = StoryScore.objects.filter(score__gt=0)
     if section_id is not None:
         scores = scores.filter(section_id=section_id)
-    return list(scores.order_by("-score", "-page_id").values_list("page_id", flat=True)[:limit])
+    scores = scores.order_by("-score", "-page_id").values_list("page_id", flat=True)
+    chosen: list[int] = []
+    chunk, start = max(4 * limit, 20), 0
+    while len(chosen) < limit:
+        ids = list(scores[start:start + chunk])
+        if not ids:
+            break
+        live = set(ArticlePage.objects.live().public().filter(id__in=ids)
+                   .values_list("id", flat=True))
+        chosen += [i for i in ids if i in live][:limit - len(chosen)]
+        start += chunk
+        chunk *= 4  # many unpublished at the top: look further, faster
+    return chosen
 
 
 def cached_most_read_ids(limit: int = POPULAR_SIZE, *, section_id: int | None = None
@@ -87,18 +105,32 @@ def current_scores(page_ids: list[int], *, now=None) -> dict[int, float]:
 
 
 def trending_ids(limit: int = POPULAR_SIZE, *, now=None) -> list[tuple[int, int, int]]:
-    """(story id, views in the last hour, views in the hour before), fastest rising first."""
+    """(story id, views in the last hour, views in the hour before), fastest rising first.
+
+    Read from the hourly counts, not the raw views: the last 60 minutes are this hour so far
+    plus the unelapsed share of the previous hour, and likewise for the 60 before (views are
+    taken as even within an hour)."""
+    from django.db.models import Sum
+
+    from .models import HourlyViews
+
     now = now or timezone.now()
-    hour_ago, two_ago = now - timedelta(hours=1), now - timedelta(hours=2)
-    rows = (PageView.objects.filter(viewed_at__gte=two_ago, viewed_at__lt=now,
-                                    page_id__in=_live_story_ids())
+    this_hour = now.replace(minute=0, second=0, microsecond=0)
+    f = (now - this_hour).total_seconds() / 3600
+    hours = [this_hour - timedelta(hours=n) for n in range(3)]
+    rows = (HourlyViews.objects.filter(hour__in=hours, page_id__in=_live_story_ids())
             .values("page_id")
-            .annotate(recent=Count("id", filter=Q(viewed_at__gte=hour_ago)),
-                      previous=Count("id", filter=Q(viewed_at__lt=hour_ago)))
-            .filter(recent__gte=TRENDING_MIN))
-    ranked = sorted(((r["page_id"], r["recent"], r["previous"]) for r in rows),
-                    key=lambda r: (-(r[1] - r[2]) / math.sqrt(r[2] + 1), -r[1], -r[0]))
-    return [r for r in ranked if r[1] > r[2]][:limit]
+            .annotate(h0=Sum("views", filter=Q(hour=hours[0]), default=0),
+                      h1=Sum("views", filter=Q(hour=hours[1]), default=0),
+                      h2=Sum("views", filter=Q(hour=hours[2]), default=0)))
+    ranked = []
+    for r in rows:
+        recent = round(r["h0"] + r["h1"] * (1 - f))
+        previous = round(r["h1"] * f + r["h2"] * (1 - f))
+        if recent >= TRENDING_MIN and recent > previous:
+            ranked.append((r["page_id"], recent, previous))
+    ranked.sort(key=lambda r: (-(r[1] - r[2]) / math.sqrt(r[2] + 1), -r[1], -r[0]))
+    return ranked[:limit]
 
 
 def cached_trending_ids(limit: int = POPULAR_SIZE) -> list[tuple[int, int, int]]:
