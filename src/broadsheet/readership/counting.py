@@ -219,5 +219,6 @@ def view_from_request(page_id: int, meta, *, referrer: str = "", query: str = ""
                 visitor=visitor_hash(client_address(meta), user_agent,
                                          todays_salt(_utc_day(now_ms // 86_400_000))),
                 device=device, referrer=referrer_domain(referrer,
-                                                        own_host=meta.get("HTTP_HOST", "")),
+                                                        own_host=meta.get("HTTP_HOST")
+                                                        or meta.get("SERVER_NAME", "")),
                 utm_source=source, utm_medium=medium, utm_campaign=campaign)
