@@ -76,7 +76,8 @@ class Folder:
         self.generation: int | None = None
         self.recent: dict[tuple[int, str], int] = {}  # (page, visitor) -> last counted ms
         self.site: dict[str, int] = {}  # visitor -> hour (ms) of their last counted view
-        self.pages: dict[int, int | None | bool] = {}  # page -> section id, None, or False
+        # page -> its section's id (0: none) if a story; None: another page; False: deleted
+        self.pages: dict[int, int | None | bool] = {}
         self.lock = threading.Lock()
 
     # -- memory ------------------------------------------------------------------------------
@@ -121,8 +122,8 @@ class Folder:
         for page_id in unknown:
             if page_id not in paths:
                 self.pages[page_id] = False  # deleted since the view was acknowledged
-            elif page_id in stories:
-                self.pages[page_id] = sections.get(paths[page_id][:-Page.steplen])
+            elif page_id in stories:  # 0: a story outside any section
+                self.pages[page_id] = sections.get(paths[page_id][:-Page.steplen], 0)
             else:
                 self.pages[page_id] = None
         if len(self.pages) > 200_000:
@@ -239,7 +240,7 @@ class Folder:
             cursor.executemany(
                 f"INSERT INTO {table} (page_id, section_id, score) VALUES (%s, %s, %s) "  # noqa: S608
                 f"ON CONFLICT (page_id) DO UPDATE SET score = {table}.score + excluded.score",
-                [(p, self.pages[p], s) for p, s in scores.items()])
+                [(p, self.pages[p] or None, s) for p, s in scores.items()])
         return len(rows)
 
     def _maybe_move_landmark(self, state: FoldState, now: datetime) -> None:
@@ -322,3 +323,49 @@ def reset_memory() -> None:
     if journal._journal[0] is not None:
         journal._journal[0].close()
     journal._journal[:] = [None, 0]
+
+
+def rebuild_counts(*, now: datetime | None = None) -> int:
+    """Recompute the hourly counts and Popular scores of every hour that has view records,
+    from those records (views written directly, as the demo does, or kept from before hourly
+    counts existed). Hours older than the oldest record keep their counts. A rebuilt score
+    puts each hour's unique views at the middle of the hour. Returns the hours rebuilt."""
+    from django.db.models import Count, Min
+    from django.db.models.functions import TruncHour
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        state = FoldState.objects.select_for_update().filter(pk=1).first()
+        if state is None:
+            state, _ = FoldState.objects.get_or_create(pk=1, defaults={"landmark": now})
+        oldest = PageView.objects.aggregate(t=Min("viewed_at"))["t"]
+        if oldest is None:
+            return 0
+        since = oldest.replace(minute=0, second=0, microsecond=0)
+        HourlyViews.objects.filter(hour__gte=since).delete()
+        hour = TruncHour("viewed_at", tzinfo=UTC)
+        per_page = list(PageView.objects.annotate(h=hour).values("h", "page_id")
+                        .annotate(n=Count("id"), u=Count("visitor", distinct=True)))
+        per_site = list(PageView.objects.annotate(h=hour).values("h")
+                        .annotate(n=Count("id"), u=Count("visitor", distinct=True)))
+        HourlyViews.objects.bulk_create(
+            [HourlyViews(hour=r["h"], page_id=r["page_id"], views=r["n"], visitors=r["u"])
+             for r in per_page]
+            + [HourlyViews(hour=r["h"], page=None, views=r["n"], visitors=r["u"])
+               for r in per_site], batch_size=2000)
+        folder = Folder()
+        folder._page_kinds({r["page_id"] for r in per_page})
+        landmark, half = _ms(state.landmark), half_life_ms()
+        scores: dict[int, float] = defaultdict(float)
+        for r in per_page:
+            kind = folder.pages.get(r["page_id"])
+            if kind is not None and kind is not False:  # a story
+                scores[r["page_id"]] += r["u"] * 2.0 ** (
+                    (_ms(r["h"]) + HOUR_MS // 2 - landmark) / half)
+        StoryScore.objects.all().delete()
+        StoryScore.objects.bulk_create([
+            StoryScore(page_id=p, section_id=folder.pages[p] or None, score=s)
+            for p, s in scores.items()], batch_size=2000)
+        state.generation += 1
+        state.save(update_fields=["generation"])
+    return len(per_site)
