@@ -139,3 +139,19 @@ def test_only_stories_get_popular_scores(home, stories):
     fold()
     assert list(StoryScore.objects.values_list("page_id", flat=True)) == [stories[0].pk]
     assert StoryScore.objects.get().section_id == stories[0].get_parent().pk
+
+
+def test_a_journal_larger_than_one_fold_is_folded_completely(stories, monkeypatch):
+    monkeypatch.setattr(folding, "MAX_FOLD_BYTES", 700)  # about ten lines per fold
+    base = journal.directory()
+    base.mkdir(parents=True, exist_ok=True)
+    now = int(time.time() * 1000)
+    for w in range(3):  # three dead writers' segments, and this process's own
+        (base / f"views-{journal._HOST}-99999999{w}-1.log").write_bytes(b"".join(
+            journal.encode(View(now, stories[n % 2].pk, f"w{w}n{n}")) for n in range(45)))
+    for n in range(20):
+        journal.record(View(now, stories[0].pk, f"own{n}"))
+    assert fold() == 155
+    assert PageView.objects.count() == 155
+    assert fold() == 0
+    assert [p.name for p in base.iterdir()] == [journal.journal().name]

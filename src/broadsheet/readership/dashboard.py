@@ -140,7 +140,7 @@ def chart(rows: list[dict], *, width: int = 760, height: int = 240) -> dict:
     ticks = [{"y": top + plot_h - f * plot_h, "label": round(peak * f)} for f in (0, 0.5, 1)]
     every = max(1, len(rows) // 6)
     hourly = len(rows) > 1 and (rows[1]["start"] - rows[0]["start"]) < timedelta(days=1)
-    labels = [{"x": left + i * plot_w / n,
+    labels = [{"x": left + i * plot_w / n, "anchor": "start" if i == 0 else "middle",
                "label": r["start"].strftime("%d %b %H:00" if hourly else "%d %b")}
               for i, r in enumerate(rows) if i % every == 0]
     return {"width": width, "height": height, "left": left, "top": top,

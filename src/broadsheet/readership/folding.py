@@ -131,12 +131,12 @@ class Folder:
 
     # -- the fold ----------------------------------------------------------------------------
     def fold(self, *, now: datetime | None = None,
-             max_bytes: int = MAX_FOLD_BYTES) -> tuple[int, bool]:
+             max_bytes: int | None = None) -> tuple[int, bool]:
         """Fold what the journal holds, up to `max_bytes` of it; returns how many views were
         counted and whether the budget ran out (there is more to fold)."""
         with self.lock:
             try:
-                return self._fold(now or timezone.now(), max_bytes)
+                return self._fold(now or timezone.now(), max_bytes or MAX_FOLD_BYTES)
             except BaseException:
                 self.generation = None  # memory may be ahead of the rolled-back database
                 raise
