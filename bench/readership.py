@@ -255,8 +255,10 @@ def prepare(profile: str):
     have = int(shell(env, "from broadsheet.articles.models import ArticlePage\n"
                           "print(ArticlePage.objects.count())"))
     if have < STORIES:
-        shell(env, f"from broadsheet.demo.scale import scale_up\n"
-                   f"print(scale_up(stories={STORIES - have}, comments=0))")
+        # scale_up clears the whole cache: never a shared Redis database.
+        shell({k: v for k, v in env.items() if k != "REDIS_URL"},
+              f"from broadsheet.demo.scale import scale_up\n"
+              f"print(scale_up(stories={STORIES - have}, comments=0))")
     pages = [int(x) for x in shell(env, "from broadsheet.articles.models import ArticlePage\n"
                                         "print(' '.join(str(i) for i in ArticlePage.objects"
                                         ".live().values_list('id', flat=True)))").split()]

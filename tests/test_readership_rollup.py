@@ -59,3 +59,21 @@ def test_rollup_views_command_folds_and_prunes(world, make_story, capsys):
     call_command("rollup_views")
     assert "folded 2 views; deleted 1 view records past retention" in capsys.readouterr().out
     assert PageView.objects.count() == 1
+
+
+def test_rebuild_recomputes_counts_from_view_records(world, make_story):
+    from broadsheet.readership.models import StoryScore
+    from broadsheet.readership.popular import most_read_ids
+
+    a, b = make_story(world), make_story(world)
+    now = timezone.now()
+    PageView.objects.bulk_create(  # as the demo, or an install from before hourly counts
+        [PageView(page=a, visitor=f"a{i}", viewed_at=now) for i in range(3)]
+        + [PageView(page=b, visitor="b0", viewed_at=now), PageView(page=b, visitor="b0",
+                                                                   viewed_at=now)])
+    call_command("rollup_views", "--rebuild")
+    assert HourlyViews.objects.get(page=a).visitors == 3
+    assert (HourlyViews.objects.get(page=b).views, HourlyViews.objects.get(page=b).visitors) == (
+        2, 1)
+    assert HourlyViews.objects.get(page=None).visitors == 4
+    assert StoryScore.objects.count() == 2 and most_read_ids(5) == [a.pk, b.pk]

@@ -7,7 +7,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from broadsheet.readership.folding import fold
+from broadsheet.readership.folding import fold, rebuild_counts
 from broadsheet.readership.rollup import clean_up
 
 
@@ -18,8 +18,15 @@ class Command(BaseCommand):
         parser.add_argument("--loop", type=float, default=0, metavar="SECONDS",
                             help="keep folding every SECONDS (a separate process when the "
                                  "in-server scheduler is off)")
+        parser.add_argument("--rebuild", action="store_true",
+                            help="first recompute hourly counts and Popular scores from the "
+                                 "retained view records (after an upgrade, or views written "
+                                 "directly)")
 
-    def handle(self, *args, loop, **options):
+    def handle(self, *args, loop, rebuild, **options):
+        if rebuild:
+            hours = rebuild_counts()
+            self.stdout.write(f"rebuilt the counts of {hours} hours from view records")
         while True:
             counted = fold()
             result = clean_up()
