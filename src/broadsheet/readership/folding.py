@@ -152,9 +152,7 @@ class Folder:
             state = FoldState.objects.select_for_update().filter(pk=1).first()
             if state is None:
                 state, _ = FoldState.objects.get_or_create(pk=1, defaults={"landmark": now})
-            if state.generation != self.generation:
-                self._rebuild(now_ms)
-                self.pages.clear()
+            stale = state.generation != self.generation
             cursors = {c.segment: c for c in JournalCursor.objects.all()}
             views, ends, budget, more = [], {}, max_bytes, False
             for name in names:
@@ -170,6 +168,11 @@ class Folder:
                 if len(data) and len(data) >= budget + end:  # stopped by the budget
                     more = True
                     break
+            if stale:
+                # From before the oldest view to fold: a journal replayed after downtime
+                # holds views older than now, and their repeats may already be folded.
+                self._rebuild(min([now_ms, *(v.at_ms for v in views)]))
+                self.pages.clear()
             if views:
                 self._maybe_move_landmark(state, now)
                 counted = self._count(views, state, now_ms)
