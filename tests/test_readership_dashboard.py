@@ -120,3 +120,15 @@ def test_only_editors_and_admins_see_readership(client, django_user_model, known
     assert "/admin/readership/" not in client.get("/admin/").content.decode()
     client.logout()
     assert client.get("/admin/readership/")["Location"].startswith("/admin/login/")
+
+
+def test_csv_cells_from_readers_cannot_be_formulas(client, django_user_model, world,
+                                                   make_story):
+    story = make_story(world)
+    journal.record(View(int(time.time() * 1000), story.pk, "x", "desktop",
+                        utm_campaign="=hyperlink(1)"))
+    fold()
+    client.force_login(staff(django_user_model, EDITORS, "eddie"))
+    rows = list(csv.reader(io.StringIO(
+        client.get("/admin/readership/?days=1&csv=campaigns").content.decode())))
+    assert rows[1] == ["'=hyperlink(1)", "1"]

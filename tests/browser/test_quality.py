@@ -76,7 +76,7 @@ def newsroom(live_server, transactional_db, make_section, make_story, reader):
     return live_server.url, [
         "/", world.url, lead.url, author.get_absolute_url(), "/topics/harbour/",
         f"/discussion/{lead.pk}/", "/accounts/login/", "/no-such-page/",
-        "/search/?q=harbour",
+        "/search/?q=harbour", "/privacy/readership/",
     ]
 
 

@@ -61,9 +61,18 @@ def _csv(name: str, rows: list[dict], filename: str) -> HttpResponse:
     columns = TABLES[name]
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([row[c].isoformat() if hasattr(row[c], "isoformat") else row[c]
-                         for c in columns])
+        writer.writerow([_cell(row[c]) for c in columns])
     return response
+
+
+def _cell(value):
+    """A CSV cell that a spreadsheet will not run: campaign tags and referrers come from
+    readers, and a cell starting with = + - @ would be taken as a formula."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _respond(request, template, context, tables, stem):
