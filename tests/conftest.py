@@ -26,6 +26,19 @@ def _fresh_cache(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_readership(settings, tmp_path):
+    """Each test journals views into its own directory, and no process memory of pages,
+    salts or recent views leaks from one test's (rolled-back) database into the next."""
+    from broadsheet.readership.folding import reset_memory
+
+    settings.BROADSHEET_READERSHIP = {**settings.BROADSHEET_READERSHIP,
+                                      "JOURNAL_DIR": tmp_path / "views"}
+    reset_memory()
+    yield
+    reset_memory()
+
+
 @pytest.fixture
 def home(db):
     from broadsheet.frontpage.models import HomePage

@@ -9,6 +9,7 @@ from broadsheet.articles.models import Byline, Correction
 from broadsheet.comments.models import Comment
 from broadsheet.frontpage.models import Spotlight, SpotlightPick
 from broadsheet.people.models import Author
+from broadsheet.readership.folding import rebuild_counts
 from broadsheet.readership.models import PageView
 
 ARTICLE_MAX, HOME_MAX, SECTION_MAX = 15, 16, 12
@@ -31,6 +32,7 @@ def grow(home, sections, make_story, reader, stories_per_section, comments):
     PageView.objects.bulk_create([
         PageView(page_id=s.pk, visitor=f"{i:032x}", viewed_at=timezone.now())
         for n, s in enumerate(stories[:8]) for i in range(n + 1)])
+    rebuild_counts()  # Popular reads the folded counts
     lead = stories[0]
     Comment.objects.bulk_create([Comment(story=lead, author=reader, body=f"c{i}")
                                  for i in range(comments)])

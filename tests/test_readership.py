@@ -2,6 +2,7 @@
 
 import pytest
 
+from broadsheet.readership.folding import fold
 from broadsheet.readership.models import PageView
 from broadsheet.readership.popular import most_read
 
@@ -17,8 +18,10 @@ CRAWLERS = [
 
 
 def beacon(client, story, ua=BROWSER, ip="203.0.113.7", **headers):
-    return client.post("/_/view", {"page": str(story.pk)}, HTTP_USER_AGENT=ua,
-                       REMOTE_ADDR=ip, **headers)
+    response = client.post("/_/view", {"page": str(story.pk)}, HTTP_USER_AGENT=ua,
+                           REMOTE_ADDR=ip, **headers)
+    fold()  # what `broadsheet serve` does every second
+    return response
 
 
 @pytest.fixture
@@ -42,6 +45,7 @@ def test_different_readers_each_count(client, stories):
 def test_crawlers_do_not_count(client, stories, ua):
     beacon(client, stories[0], ua=ua)
     client.get(f"/_/view.gif?page={stories[0].pk}", HTTP_USER_AGENT=ua)
+    fold()
     assert PageView.objects.count() == 0
 
 
@@ -54,6 +58,7 @@ def test_prefetch_does_not_count(client, stories):
 def test_noscript_pixel_counts(client, stories):
     response = client.get(f"/_/view.gif?page={stories[0].pk}", HTTP_USER_AGENT=BROWSER)
     assert response["Content-Type"] == "image/gif"
+    fold()
     assert PageView.objects.count() == 1
 
 
@@ -77,22 +82,26 @@ def test_crawlers_and_reloads_do_not_move_popular(client, stories):
     assert ranking[:2] == [a.pk, b.pk]
 
 
-def test_popular_is_top_five_from_last_day_then_week(client, stories):
-    from datetime import timedelta
+def test_popular_decays_older_views_by_the_half_life(stories):
+    """Score = sum of 2 ** -(age / 6 h) over unique views: 10 views 12 h ago weigh 2.5, less
+    than 3 views now; 50 views two days ago weigh 50 / 256."""
+    import time
 
-    from django.utils import timezone
+    from broadsheet.readership.counting import View
+    from broadsheet.readership.journal import record
 
-    now = timezone.now()
-    old = now - timedelta(days=3)
-    views = []
-    # Last 24 h: D has 3 views, E has 1. Older in the week: A has 10.
-    views += [PageView(page_id=stories[3].pk, visitor=f"d{i}", viewed_at=now) for i in range(3)]
-    views += [PageView(page_id=stories[4].pk, visitor="e0", viewed_at=now)]
-    views += [PageView(page_id=stories[0].pk, visitor=f"a{i}", viewed_at=old) for i in range(10)]
-    views += [PageView(page_id=stories[5].pk, visitor=f"f{i}", viewed_at=now - timedelta(days=9))
-              for i in range(50)]  # outside the week: never counts
-    PageView.objects.bulk_create(views)
-    assert [s.pk for s in most_read()] == [stories[3].pk, stories[4].pk, stories[0].pk]
+    now_ms = int(time.time() * 1000)
+    hour = 3_600_000
+    for i in range(3):
+        record(View(now_ms, stories[3].pk, f"d{i}"))
+    record(View(now_ms, stories[4].pk, "e0"))
+    for i in range(10):
+        record(View(now_ms - 12 * hour, stories[0].pk, f"a{i}"))
+    for i in range(50):
+        record(View(now_ms - 48 * hour, stories[5].pk, f"f{i}"))
+    fold()
+    assert [s.pk for s in most_read()] == [stories[3].pk, stories[0].pk, stories[4].pk,
+                                            stories[5].pk]
 
 
 def test_article_page_reports_its_view_with_a_beacon(client, stories):

@@ -125,7 +125,9 @@ story = section.add_child(instance=ArticlePage(title="Counted story", slug="coun
 story.save_revision().publish()
 """
 COUNT = """
+from broadsheet.readership.folding import fold
 from broadsheet.readership.models import PageView
+fold()  # what the server's scheduler does every second; acknowledged views are journalled
 print("views", PageView.objects.filter(page__slug="counted").count())
 """
 READER_UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "

@@ -29,6 +29,10 @@ urlpatterns = [
     path("sitemap-<str:section>.xml", syndication_views.sitemap_section, name="sitemap_section"),
     path("_/view", readership_views.beacon, name="view_beacon"),
     path("_/view.gif", readership_views.pixel, name="view_pixel"),
+    path("api/popular.json", readership_views.popular_json, name="popular_json"),
+    path("api/trending.json", readership_views.trending_json, name="trending_json"),
+    path("api/discussed.json", readership_views.discussed_json, name="discussed_json"),
+    path("privacy/readership/", readership_views.privacy_note, name="readership_privacy"),
 ]
 
 # Uploaded images and their renditions. The embedded default serves them itself; a production

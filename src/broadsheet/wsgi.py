@@ -10,8 +10,9 @@ from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 from broadsheet.pagecache.wsgi import wrap  # noqa: E402
+from broadsheet.readership.wsgi import wrap as answer_view_beacons  # noqa: E402
 
-application = wrap(get_wsgi_application())
+application = answer_view_beacons(wrap(get_wsgi_application()))
 
 if os.environ.get("BROADSHEET_SERVER_PROCESS") and settings.BROADSHEET_PUBLISHING["SCHEDULER"]:
     from broadsheet.publishing.scheduler import start_in_process

@@ -42,6 +42,7 @@ def newsroom(live_server, transactional_db, make_section, make_story, reader):
     from broadsheet.comments.models import Comment
     from broadsheet.frontpage.models import Spotlight, SpotlightPick
     from broadsheet.people.models import Author
+    from broadsheet.readership.folding import rebuild_counts
     from broadsheet.readership.models import PageView
 
     world = make_section("World")
@@ -69,12 +70,13 @@ def newsroom(live_server, transactional_db, make_section, make_story, reader):
         SpotlightPick.objects.create(spotlight=spotlight, story=story)
     PageView.objects.bulk_create([PageView(page_id=s.pk, visitor=f"v{i}", viewed_at=timezone.now())
                                   for i, s in enumerate(stories)])
+    rebuild_counts()  # Popular reads the folded counts
     Comment.objects.create(story=stories[0], author=reader, body="A <b>reader</b> comment.")
     lead = stories[0]
     return live_server.url, [
         "/", world.url, lead.url, author.get_absolute_url(), "/topics/harbour/",
         f"/discussion/{lead.pk}/", "/accounts/login/", "/no-such-page/",
-        "/search/?q=harbour",
+        "/search/?q=harbour", "/privacy/readership/",
     ]
 
 

@@ -17,6 +17,7 @@ from broadsheet.frontpage.models import Spotlight, SpotlightPick
 from broadsheet.frontpage.setup import ensure_home
 from broadsheet.masthead.models import Masthead
 from broadsheet.people.models import Author
+from broadsheet.readership.folding import rebuild_counts
 from broadsheet.readership.models import PageView
 from broadsheet.sections.models import SectionPage
 
@@ -197,4 +198,5 @@ def _views(rng, now, stories) -> int:
             views.append(PageView(page_id=story.pk, visitor=f"{rng.getrandbits(128):032x}",
                                   viewed_at=now - timedelta(minutes=rng.uniform(1, 23 * 60))))
     PageView.objects.bulk_create(views, batch_size=2000)
+    rebuild_counts()  # hourly counts and Popular scores from the views just written
     return len(views)

@@ -50,6 +50,26 @@ def something_due(now=None) -> bool:
             or Page.objects.filter(live=True, expire_at__lt=now).exists())
 
 
+# Periodic work of other apps, run by the lease holder after each publishing check (readership
+# folds acknowledged views into its tables here). A failing hook is logged and retried on the
+# next tick; it never stops publishing.
+TICK_HOOKS: list = []
+
+
+def register_tick(hook):
+    if hook not in TICK_HOOKS:
+        TICK_HOOKS.append(hook)
+    return hook
+
+
+def run_tick_hooks() -> None:
+    for hook in TICK_HOOKS:
+        try:
+            hook()
+        except Exception:
+            log.exception("scheduler hook %s failed", getattr(hook, "__name__", hook))
+
+
 def run_due(now=None) -> bool:
     if not something_due(now):
         return False
@@ -70,6 +90,7 @@ class SchedulerThread(threading.Thread):
                 if take_lease(ttl_seconds=max(10, int(self.poll_seconds * 5))):
                     if run_due():
                         log.info("published what was scheduled")
+                    run_tick_hooks()
             except Exception:  # keep the thread alive; the next tick retries
                 log.exception("scheduler tick failed")
             finally:

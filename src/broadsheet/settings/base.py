@@ -225,6 +225,13 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 BROADSHEET_READERSHIP = {
     # A reader reloading the same story inside this window counts once.
     "REPEAT_WINDOW_SECONDS": env_int("BROADSHEET_REPEAT_VIEW_WINDOW", 1800, minimum=0),
+    # Acknowledged views wait here until they are folded into the database. Written before
+    # the beacon is answered, so they survive the server being killed; with SYNC also synced
+    # to disk (group commit), so they survive the machine losing power.
+    "JOURNAL_DIR": DATA_DIR / "views",
+    "JOURNAL_SYNC": env_bool("BROADSHEET_VIEW_JOURNAL_SYNC", False),
+    # Popular: a unique view loses half its weight every this many hours.
+    "HALF_LIFE_HOURS": env_int("BROADSHEET_POPULAR_HALF_LIFE_HOURS", 6, minimum=1),
 }
 BROADSHEET_PAGECACHE = {
     "ENABLED": env_bool("BROADSHEET_PAGE_CACHE", True),

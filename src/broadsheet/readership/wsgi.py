@@ -1,0 +1,56 @@
+"""The view beacon answered in the WSGI layer, before the page cache and Django.
+
+A beacon does not need sessions, CSRF, templates or the ORM: going through Django's
+middleware stack would cost more than the work itself. Everything else passes through.
+"""
+
+from __future__ import annotations
+
+from django.db import close_old_connections
+
+from .beacon import MAX_BODY, PIXEL, accept, parse_fields
+
+_STATUS = {200: "200 OK", 204: "204 No Content", 400: "400 Bad Request",
+           405: "405 Method Not Allowed", 413: "413 Content Too Large",
+           503: "503 Service Unavailable"}
+_NO_STORE = ("Cache-Control", "no-store")
+
+
+def wrap(app):
+    def application(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path != "/_/view" and path != "/_/view.gif":
+            return app(environ, start_response)
+        method = environ["REQUEST_METHOD"]
+        pixel = path == "/_/view.gif"
+        if not pixel and not environ.get("CONTENT_TYPE", "").startswith(
+                "application/x-www-form-urlencoded"):
+            return app(environ, start_response)  # multipart (older beacons): Django parses it
+        if method != ("GET" if pixel else "POST"):
+            start_response(_STATUS[405], [("Allow", "GET" if pixel else "POST"), _NO_STORE,
+                                          ("Content-Length", "0")])
+            return [b""]
+        if pixel:
+            fields = parse_fields(environ.get("QUERY_STRING", ""))
+        else:
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = -1
+            if not 0 <= length <= MAX_BODY:
+                start_response(_STATUS[413], [_NO_STORE, ("Content-Length", "0")])
+                return [b""]
+            fields = parse_fields(environ["wsgi.input"].read(length))
+        try:
+            status = accept(environ, fields, pixel=pixel)
+        except Exception:
+            close_old_connections()  # a broken database connection must not stick
+            raise
+        if pixel:
+            start_response(_STATUS[200], [("Content-Type", "image/gif"), _NO_STORE,
+                                          ("Content-Length", str(len(PIXEL)))])
+            return [PIXEL]
+        start_response(_STATUS[status], [_NO_STORE, ("Content-Length", "0")])
+        return [b""]
+
+    return application
