@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .counts import count_for, visible_q
-from .models import Comment, ModerationAction, Reaction, Report
+from .models import Comment, ModerationAction, Reaction, Report, display_name_of
 from .rules import (
     CommentRefused,
     check_duplicate,
@@ -305,4 +305,5 @@ def story_discussion(story, *, user=None, site=None) -> dict:
         "comment_count": conversation.total,
         "comments_state": state,
         "comment_form": CommentForm() if signed_in and state != "closed" else None,
+        "commenter_name": display_name_of(user) if signed_in else "",
     }

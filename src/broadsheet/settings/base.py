@@ -147,6 +147,7 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SIGNUP_FORM_CLASS = "broadsheet.comments.signup.SignupExtras"  # public display name
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("BROADSHEET_TIME_ZONE", "UTC")
