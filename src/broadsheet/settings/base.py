@@ -218,6 +218,8 @@ WAGTAILEMBEDS_FINDERS = [{
     "providers": [oembed_providers.youtube, oembed_providers.vimeo],
 }]
 WAGTAIL_WORKFLOW_ENABLED = True
+# No Gravatar: the admin would send a hash of every staff e-mail address to a third party.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_COMMENTS_ENABLED = True
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
