@@ -81,3 +81,26 @@ def test_approval_refreshes_cached_listings_with_the_count(wsgi_app, home, story
     committed(lambda: approve_comment(held, by=moderator))
     status, headers, body = fetch(wsgi_app, home.url)
     assert headers["X-Page-Cache"] == "miss" and "1 comment</a>" in body
+
+
+def test_concurrent_purges_from_one_process_do_not_fail(db):
+    """Comments are posted by several threads of one worker at once; each purge writes the
+    epoch file. With a per-process temporary name two threads collided and the post that
+    had already committed answered 500."""
+    import threading
+
+    from broadsheet.pagecache.store import purge_tags
+
+    errors = []
+
+    def purge_many():
+        try:
+            for _ in range(50):
+                purge_tags({"page:1"})
+        except OSError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=purge_many) for _ in range(8)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert errors == []

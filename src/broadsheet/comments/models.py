@@ -20,6 +20,10 @@ class Comment(models.Model):
     reader answered, for the "replying to" line and the reply notification.
     """
 
+    # Reader content, not editorial content: Wagtail's reference index ("where is this
+    # page used") must not grow a row per comment.
+    wagtail_reference_index_ignore = True
+
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         APPROVED = "approved", "Approved"
@@ -57,7 +61,9 @@ class Comment(models.Model):
                                 name="comment_story_reacted"),
                    models.Index(fields=["parent", "status", "created_at"],
                                 name="comment_replies"),
-                   models.Index(fields=["author", "created_at"], name="comment_author_time")]
+                   models.Index(fields=["author", "created_at"], name="comment_author_time"),
+                   models.Index(fields=["story", "created_at"], condition=models.Q(featured=True),
+                                name="comment_featured")]
         permissions = [("moderate_comment", "Can moderate reader comments and commenters")]
 
     def __str__(self) -> str:
@@ -90,6 +96,8 @@ def display_name_of(user) -> str:
 class ReaderProfile(models.Model):
     """What a reader shows the public, and where the newsroom stands with them."""
 
+    wagtail_reference_index_ignore = True
+
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                 related_name="reader_profile")
     display_name = models.CharField(max_length=50, blank=True)
@@ -106,6 +114,8 @@ class ReaderProfile(models.Model):
 class Reaction(models.Model):
     """A reader's "Respect" for a comment: one per reader per comment."""
 
+    wagtail_reference_index_ignore = True
+
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reactions")
     reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                related_name="comment_reactions")
@@ -118,6 +128,8 @@ class Reaction(models.Model):
 
 class Report(models.Model):
     """A reader telling the newsroom a comment breaks the rules."""
+
+    wagtail_reference_index_ignore = True
 
     class Reason(models.TextChoices):
         ABUSE = "abuse", "Abusive or harassing"
@@ -141,6 +153,8 @@ class Report(models.Model):
 
 class ModerationAction(models.Model):
     """Who did what to which comment or commenter, and when: the moderation log."""
+
+    wagtail_reference_index_ignore = True
 
     class Kind(models.TextChoices):
         APPROVE = "approve", "Approved"

@@ -43,8 +43,30 @@ class Verdict:
     reason: str = ""
 
 
+def rules_for_request(request) -> CommentRules:
+    """The rules of the site answering `request`, without Wagtail's site lookup query on
+    every post: host to site is remembered in the shared cache."""
+    host = request.get_host().lower()
+    key = f"broadsheet:comment-site:{host}"
+    site_id = cache.get(key)
+    if site_id is None:
+        from wagtail.models import Site
+
+        site = Site.find_for_request(request)
+        site_id = site.pk if site else 0
+        cache.set(key, site_id, 3600)
+    rules = cache.get(_RULES_KEY.format(site_id)) if site_id else None
+    if rules is None:
+        from wagtail.models import Site
+
+        rules = rules_for(Site.objects.filter(pk=site_id).first() if site_id else None)
+    return rules
+
+
 def rules_for(site) -> CommentRules:
     """The site's rules, shared through the cache: they are read on every story page."""
+    if isinstance(site, CommentRules):
+        return site
     site_id = getattr(site, "pk", None)
     if site_id is None:
         from wagtail.models import Site
@@ -88,12 +110,12 @@ def check_standing(user, now=None) -> None:
 
 
 def _hit(key: str) -> int:
-    cache.add(key, 0, 120)
     try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 120)
-        return 1
+        return cache.incr(key)  # the usual case: one read and one write
+    except ValueError:  # the first hit of this window
+        if cache.add(key, 1, 120):
+            return 1
+        return cache.incr(key)  # another request created it just now
 
 
 def check_rate(user, ip: str | None, rules: CommentRules, now=None) -> None:

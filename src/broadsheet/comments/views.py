@@ -8,7 +8,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from wagtail.models import Site
 
 from broadsheet.articles.models import ArticlePage
 
@@ -28,7 +27,7 @@ from .discussion import (
 )
 from .models import Comment
 from .notifications import comment_for_token
-from .rules import CommentRefused
+from .rules import CommentRefused, rules_for_request
 
 
 def _live_story(story_id: int) -> ArticlePage:
@@ -46,7 +45,8 @@ def _own_visible_comment(comment_id: int) -> Comment:
 
 
 def _site(request):
-    return Site.find_for_request(request)
+    """The site's comment rules (what the domain functions need of the site)."""
+    return rules_for_request(request)
 
 
 def _refused(request, exc: CommentRefused, *, story, form=None, parent=None):
