@@ -28,6 +28,11 @@ def discussion(live_server, transactional_db, home, world, make_story, django_us
     Comment.objects.create(story=story, author=bo, body="Bo was here first.")
     mod = django_user_model.objects.create_user(username="mod", email="mod@example.org",
                                                 password="mod-long-pass-123")
+    # After an earlier live-server test's flush the groups can come back without their
+    # permissions (restored rows point at permissions recreated under new ids).
+    from broadsheet.publishing.roles import ensure_roles
+
+    ensure_roles()
     mod.groups.add(Group.objects.get(name="Moderators"))
     EmailAddress.objects.create(user=mod, email=mod.email, verified=True, primary=True)
     return f"{live_server.url}{story.url}", story
