@@ -85,8 +85,10 @@ def test_download_my_data(client, story, reader, make_reader):
 def test_delete_my_account_keeps_replies_and_shows_a_deleted_account(client, story, reader,
                                                                      make_reader):
     client.force_login(reader)
+    respected = Comment.objects.create(story=story, author=make_reader(), body="Respected")
+    client.post(f"/comments/{respected.pk}/respect/")
     post(client, story, "Words from a leaving reader")
-    mine = Comment.objects.get()
+    mine = Comment.objects.get(body="Words from a leaving reader")
     Comment.objects.create(story=story, author=make_reader(display="Bo"), body="Bo replies",
                            parent=mine, reply_to=mine)
     wrong = client.post("/accounts/you/delete/", {"password": "not-it"})
@@ -99,6 +101,8 @@ def test_delete_my_account_keeps_replies_and_shows_a_deleted_account(client, sto
     html = client.get(story.url).content.decode()
     assert f'<bdi class="comment-author">{DELETED_ACCOUNT}</bdi>' in html
     assert "Bo replies" in html and "Words from a leaving reader" in html
+    respected.refresh_from_db()
+    assert respected.respect_count == 0  # their Respect left with them
 
 
 def test_reply_notification_opt_in_and_one_click_unsubscribe(client, story, make_reader,

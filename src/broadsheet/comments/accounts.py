@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -102,6 +103,8 @@ def delete_reader(user) -> None:
     """Delete the account; comments stay (replies keep their thread) as from a deleted
     account, because Comment.author is SET_NULL."""
     story_ids = set(Comment.objects.filter(author=user).values_list("story_id", flat=True))
+    # Their Respect goes with them (the reactions cascade); keep the counts honest.
+    Comment.objects.filter(reactions__reader=user).update(respect_count=F("respect_count") - 1)
     user.delete()
     from broadsheet.pagecache.dependencies import page_tag
     from broadsheet.pagecache.store import purge_tags
