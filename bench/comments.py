@@ -248,6 +248,59 @@ def posting(base: str, story, posters: list, posts: int, pace: float = 0.0) -> d
             "author_sees_own_comment_at_once": author_sees}
 
 
+WRK_SCRIPT = """
+local sessions = {%s}
+local n = 0
+local counter = 0
+function setup(thread)
+  n = n + 1
+  thread:set("id", n)
+end
+function request()
+  counter = counter + 1
+  local s = sessions[id]
+  local body = "csrfmiddlewaretoken=" .. s[2] .. "&body=Bench+comment+wrk+" .. id .. "-" ..
+               counter .. "+the+bridge+reopens"
+  return wrk.format("POST", "%s", {["Cookie"] = s[1],
+    ["Content-Type"] = "application/x-www-form-urlencoded"}, body)
+end
+function done(summary, latency, requests)
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests,
+    summary.errors.status, latency:percentile(50), latency:percentile(95),
+    latency.max, summary.duration))
+end
+"""
+
+
+def posting_wrk(base: str, story, posters: list, seconds: int) -> dict | None:
+    """The closed loop again with `wrk` as the 16 posters (one connection each), so the load
+    generator takes far less of the 2 cores than Python threads do."""
+    import shutil
+    import tempfile
+
+    if not shutil.which("wrk"):
+        return None
+    sessions = []
+    for user in posters:
+        s = Session(base, signed_in_cookie(user))
+        s.get(story.url)
+        cookies = "; ".join(f"{c.name}={c.value}" for c in s.jar)
+        sessions.append(f'{{"{cookies}", "{s.token}"}}')
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(WRK_SCRIPT % (", ".join(sessions), f"/discussion/{story.pk}/post/"))
+    n = len(posters)
+    out = subprocess.run(["wrk", f"-t{n}", f"-c{n}", f"-d{seconds}s", "-s", fh.name,
+                          base + f"/discussion/{story.pk}/post/"],
+                         capture_output=True, text=True, check=True).stdout
+    os.unlink(fh.name)
+    requests, bad, p50, p95, worst, duration = map(
+        int, re.search(r"RESULT (.+)", out).group(1).split())
+    return {"posters": n, "tool": "wrk", "seconds": seconds, "posts": requests,
+            "non_2xx_3xx": bad, "post_p50_ms": round(p50 / 1000, 1),
+            "post_p95_ms": round(p95 / 1000, 1), "post_max_ms": round(worst / 1000, 1),
+            "posts_per_second": round(requests / (duration / 1e6))}
+
+
 def freshness(base: str, story, moderator, author, rounds: int) -> dict:
     from broadsheet.comments.models import Comment
 
@@ -349,6 +402,7 @@ def main() -> None:
                 time.sleep(0.2)
         result["posting_closed_loop"] = posting(base, story, posters, args.posts)
         result["posting_paced"] = posting(base, story, posters, args.posts, pace=args.pace)
+        result["posting_closed_loop_wrk"] = posting_wrk(base, story, posters, 10)
         result["freshness"] = freshness(base, story, moderator, posters[0], args.rounds)
     finally:
         proc.terminate()
