@@ -176,3 +176,13 @@ def test_suspended_and_banned_readers_cannot_post(client, story, moderator, make
         suspended_until=timezone.now() - timedelta(seconds=1))
     client.force_login(ada)
     assert post(client, story, "Back again").status_code == 302  # the suspension ran out
+
+
+def test_sending_back_to_pending_is_recorded_too(client, moderator, story, make_reader):
+    comment = _c(story, make_reader(), "Second thoughts", featured=True)
+    client.force_login(moderator)
+    client.post(f"/admin/reader_comments/edit/{comment.pk}/", {"status": "pending"})
+    comment.refresh_from_db()
+    assert comment.status == "pending" and not comment.featured
+    assert list(ModerationAction.objects.values_list("kind", "moderator_id")) == [
+        ("hold", moderator.pk)]

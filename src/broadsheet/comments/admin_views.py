@@ -30,7 +30,8 @@ TABS = {
     "featured": ("Featured", Q(featured=True)),
 }
 ACTION_LABELS = {"approve": "Approve", "reject": "Reject", "feature": "Feature",
-                 "unfeature": "Stop featuring", "dismiss": "Dismiss reports"}
+                 "unfeature": "Stop featuring", "dismiss": "Dismiss reports",
+                 "hold": "Send back to pending"}
 
 
 def _guard(request) -> None:

@@ -159,6 +159,7 @@ class ModerationAction(models.Model):
     class Kind(models.TextChoices):
         APPROVE = "approve", "Approved"
         REJECT = "reject", "Rejected"
+        HOLD = "hold", "Sent back to pending"
         FEATURE = "feature", "Featured"
         UNFEATURE = "unfeature", "Unfeatured"
         DISMISS_REPORTS = "dismiss", "Dismissed reports"

@@ -15,7 +15,8 @@ from .rules import CommentRefused
 
 Kind = ModerationAction.Kind
 BULK_ACTIONS = {"approve": Kind.APPROVE, "reject": Kind.REJECT, "feature": Kind.FEATURE,
-                "unfeature": Kind.UNFEATURE, "dismiss": Kind.DISMISS_REPORTS}
+                "unfeature": Kind.UNFEATURE, "dismiss": Kind.DISMISS_REPORTS,
+                "hold": Kind.HOLD}
 
 
 def may_moderate(user) -> bool:
@@ -39,6 +40,9 @@ def _apply(comment: Comment, kind: str, now) -> list[str]:
     elif kind == Kind.FEATURE:
         # Featuring is a stronger approval: a featured comment is always visible.
         comment.status, comment.featured = Comment.Status.APPROVED, True
+        changed = ["status", "featured"]
+    elif kind == Kind.HOLD:
+        comment.status, comment.featured = Comment.Status.PENDING, False
         changed = ["status", "featured"]
     elif kind == Kind.UNFEATURE:
         comment.featured = False

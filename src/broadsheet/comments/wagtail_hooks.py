@@ -21,8 +21,9 @@ class CommentEditView(EditView):
         action = _STATUS_ACTION.get(self.form.cleaned_data["status"])
         if action and comment.status != self.form.cleaned_data["status"]:
             moderate([comment], action=action, by=self.request.user)
-        elif self.form.cleaned_data["status"] == Comment.Status.PENDING:
-            Comment.objects.filter(pk=comment.pk).update(status=Comment.Status.PENDING)
+        elif (self.form.cleaned_data["status"] == Comment.Status.PENDING
+              and comment.status != Comment.Status.PENDING):
+            moderate([comment], action="hold", by=self.request.user)
         comment.refresh_from_db()
         return comment
 

@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
             name='ModerationAction',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('approve', 'Approved'), ('reject', 'Rejected'), ('feature', 'Featured'), ('unfeature', 'Unfeatured'), ('dismiss', 'Dismissed reports'), ('suspend', 'Suspended commenter'), ('ban', 'Banned commenter'), ('reinstate', 'Reinstated commenter'), ('auto_hold', 'Held by the rules'), ('auto_reject', 'Rejected by the rules')], max_length=12)),
+                ('kind', models.CharField(choices=[('approve', 'Approved'), ('reject', 'Rejected'), ('hold', 'Sent back to pending'), ('feature', 'Featured'), ('unfeature', 'Unfeatured'), ('dismiss', 'Dismissed reports'), ('suspend', 'Suspended commenter'), ('ban', 'Banned commenter'), ('reinstate', 'Reinstated commenter'), ('auto_hold', 'Held by the rules'), ('auto_reject', 'Rejected by the rules')], max_length=12)),
                 ('note', models.CharField(blank=True, max_length=300)),
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
             ],
