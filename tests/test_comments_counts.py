@@ -26,6 +26,12 @@ def test_counts_on_teasers_and_at_the_top(client, home, world, story, make_story
     assert '<p class="comment-count"><a href="#comments">3 comments</a></p>' in top
 
 
+def test_counts_on_search_results(client, story, make_reader):
+    Comment.objects.create(story=story, author=make_reader(), body="On the river")
+    html = client.get("/search/?q=river").content.decode()
+    assert f'<a href="{story.url}#comments">1 comment</a>' in html
+
+
 def _queries(client, url):
     client.get(url)
     with CaptureQueriesContext(connection) as ctx:
