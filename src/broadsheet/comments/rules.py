@@ -64,7 +64,10 @@ def rules_for_request(request) -> CommentRules:
 
 
 def rules_for(site) -> CommentRules:
-    """The site's rules, shared through the cache: they are read on every story page."""
+    """The site's rules, shared through the cache: they are read on every story page.
+
+    `site` is a Wagtail Site, None for the default site, or rules already looked up (views
+    pass those, found by host through rules_for_request)."""
     if isinstance(site, CommentRules):
         return site
     site_id = getattr(site, "pk", None)
@@ -72,6 +75,8 @@ def rules_for(site) -> CommentRules:
         from wagtail.models import Site
 
         site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+        if site is None:  # no site configured yet: the defaults, unsaved
+            return CommentRules()
         site_id = site.pk
     key = _RULES_KEY.format(site_id)
     rules = cache.get(key)
