@@ -15,6 +15,9 @@ SEED = SHARED / "seed"
 
 _counter = itertools.count(1)
 
+# Fixtures of the comments tests (readers, a moderator, the rules).
+pytest_plugins = ["tests.comments_support"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(settings):

@@ -86,8 +86,10 @@ def test_story_shows_latest_comments_and_links_to_all(client, reader, world, mak
     Comment.objects.bulk_create([Comment(story=story, author=reader, body=f"Comment no. {i}")
                                  for i in range(25)])
     html = client.get(story.url).content.decode()
-    assert "Comment no. 24" in html and "Comment no. 14" not in html
+    # Newest first, twenty to a page, and a way to the rest.
+    assert "Comment no. 24" in html and "Comment no. 5<" in html and "Comment no. 4<" not in html
+    assert "Load more comments" in html
     assert "25 comments" in html
     assert "See what people are discussing" in html
-    discussion = client.get(f"/discussion/{story.pk}/").content.decode()
+    discussion = client.get(f"/discussion/{story.pk}/?shown=40").content.decode()
     assert "Comment no. 0" in discussion and "Comment no. 24" in discussion

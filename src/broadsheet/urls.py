@@ -7,7 +7,6 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from broadsheet.archive import views as archive_views
 from broadsheet.articles import views as article_views
-from broadsheet.comments import views as comment_views
 from broadsheet.people import views as people_views
 from broadsheet.readership import views as readership_views
 from broadsheet.syndication import views as syndication_views
@@ -15,11 +14,10 @@ from broadsheet.syndication import views as syndication_views
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("", include("broadsheet.comments.urls")),  # before allauth: it adds accounts/you/
     path("accounts/", include("allauth.urls")),
     path("authors/<str:slug>/", people_views.author, name="author"),
     path("topics/<str:slug>/", article_views.topic, name="topic"),
-    path("discussion/<int:story_id>/", comment_views.discussion, name="discussion"),
-    path("discussion/<int:story_id>/post/", comment_views.post, name="comment_post"),
     path("feeds/<str:fmt>", syndication_views.feed, name="feed"),
     path("feeds/<str:kind>/<path:key>/<str:fmt>", syndication_views.feed, name="scoped_feed"),
     path("search/", archive_views.search_page, name="search"),

@@ -182,7 +182,9 @@ def snippet(story: ArticlePage, query: str, width: int = 220) -> str:
 
 
 def hits(ids: list[int], query: str) -> list[Hit]:
-    stories = {s.pk: s for s in ArticlePage.objects.filter(pk__in=ids)
+    from broadsheet.comments.counts import with_comment_counts
+
+    stories = {s.pk: s for s in with_comment_counts(ArticlePage.objects.filter(pk__in=ids))
                .select_related("hero_image")}
     words = terms(query)
     return [Hit(stories[i], mark(stories[i].title, words), snippet(stories[i], query))

@@ -18,10 +18,13 @@ from .blocks import ArticleBodyBlock
 
 class ArticleQuerySet(PageQuerySet):
     def teasers(self) -> ArticleQuerySet:
-        """Live stories, newest first, with just what a teaser shows."""
+        """Live stories, newest first, with just what a teaser shows (and its comment count,
+        counted in the same query)."""
+        from broadsheet.comments.counts import with_comment_counts
+
         from .visibility import restricted_q
 
-        return (
+        return with_comment_counts(
             self.live()
             .exclude(restricted_q())
             .select_related("hero_image")
@@ -58,6 +61,7 @@ class ArticlePage(Page):
 
     class Comments(models.TextChoices):
         OPEN = "open", "Open"
+        PREMODERATED = "premoderated", "Open, every comment checked by a moderator first"
         CLOSED = "closed", "Closed"
 
     dek = models.CharField(
@@ -80,7 +84,7 @@ class ArticlePage(Page):
         help_text="A free-text byline for contributors without an author profile, e.g. wires.")
     language = models.CharField(max_length=35, default="en",
                                 help_text="The story's language as a BCP 47 tag.")
-    comments = models.CharField(max_length=10, choices=Comments.choices, default=Comments.OPEN,
+    comments = models.CharField(max_length=12, choices=Comments.choices, default=Comments.OPEN,
                                 help_text="Whether readers can comment on this story.")
     source_uri = models.CharField(
         max_length=500, null=True, blank=True, unique=True, editable=False,

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from wagtail.models import Site
 
-from broadsheet.comments.discussion import CommentForm, latest_for_story
+from broadsheet.comments.discussed import cached_most_discussed_ids
+from broadsheet.comments.discussed import pick as pick_discussed
+from broadsheet.comments.discussion import story_discussion
 from broadsheet.frontpage.spotlight import pick_live, spotlight_ids
 from broadsheet.pagecache.dependencies import SPOTLIGHT, expires_soon, shows
 from broadsheet.readership.popular import POPULAR_TTL_SECONDS, cached_most_read_ids
@@ -33,18 +35,19 @@ def context_for(story, request) -> dict:
     picks, spotlight_size = spotlight_ids(site)
     more_ids = ([i for i in latest_ids(section) if i != story.id][:MORE_FROM_SIZE]
                 if section else [])
-    wanted = set(popular_ids) | set(picks) | set(more_ids)
+    discussed_rows = cached_most_discussed_ids()
+    wanted = set(popular_ids) | set(picks) | set(more_ids) | {i for i, _ in discussed_rows}
     teasers = ({s.id: s for s in ArticlePage.objects.teasers().filter(id__in=wanted)}
                if wanted else {})
     popular = pick_live(popular_ids, teasers, len(popular_ids))
     spotlight = pick_live(picks, teasers, spotlight_size)
     more = pick_live(more_ids, teasers, MORE_FROM_SIZE)
-    comments, comment_count = latest_for_story(story)
+    discussed = pick_discussed(discussed_rows, teasers)
+    user = getattr(request, "user", None)
 
-    shows(request, pages=[story, *popular, *spotlight, *more],
+    shows(request, pages=[story, *popular, *spotlight, *more, *discussed],
           tags=[SPOTLIGHT] + ([f"page:{section.pk}"] if section else []))
     expires_soon(request, POPULAR_TTL_SECONDS)
-    user = getattr(request, "user", None)
     return {
         "section": section,
         "section_feed_key": section_key(section) if section else "",
@@ -54,10 +57,8 @@ def context_for(story, request) -> dict:
         "popular": popular,
         "spotlight": spotlight,
         "more_from_section": more,
-        "comment_list": comments,
-        "comment_count": comment_count,
-        "comment_form": (CommentForm() if user is not None and user.is_authenticated
-                         and story.comments == story.Comments.OPEN else None),
+        "discussed": discussed,
+        **story_discussion(story, user=user, site=site),
     }
 
 

@@ -39,7 +39,8 @@ MODEL_PERMISSIONS = {
               ("people", "add_author"), ("people", "change_author"), ("people", "view_author"),
               ("frontpage", "change_spotlight"), ("comments", "view_comment")],
     MODERATORS: [("wagtailadmin", "access_admin"), ("comments", "view_comment"),
-                 ("comments", "change_comment"), ("comments", "delete_comment")],
+                 ("comments", "change_comment"), ("comments", "delete_comment"),
+                 ("comments", "moderate_comment"), ("comments", "change_commentrules")],
 }
 
 

@@ -147,6 +147,7 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SIGNUP_FORM_CLASS = "broadsheet.comments.signup.SignupExtras"  # public display name
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("BROADSHEET_TIME_ZONE", "UTC")
@@ -217,6 +218,8 @@ WAGTAILEMBEDS_FINDERS = [{
     "providers": [oembed_providers.youtube, oembed_providers.vimeo],
 }]
 WAGTAIL_WORKFLOW_ENABLED = True
+# No Gravatar: the admin would send a hash of every staff e-mail address to a third party.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_COMMENTS_ENABLED = True
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
