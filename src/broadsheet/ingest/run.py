@@ -1,0 +1,139 @@
+"""One run of `broadsheet import`: what each file did, and the tally.
+
+Each file is one transaction. What a file did is only counted, and its lines only printed,
+once it is committed (or, in a dry run, once it got to the end): a refused file counts as
+refused and nothing else, because nothing of it remains.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+
+from . import ninjs
+from .images import Fetcher
+from .ninjs import RefusedFile, SkippedItem
+from .progress import Progress, Tally
+
+
+class _RollBack(Exception):
+    """Raised at the end of a file in a dry run, so that its transaction is undone."""
+
+
+@dataclass
+class Run:
+    progress: Progress
+    fetcher: Fetcher
+    draft: bool = False
+    dry_run: bool = False
+    check: bool = False  # validate only: no database access at all
+    section: str | None = None
+    ninjs_version: str | None = None
+    tally: Tally = field(default_factory=Tally)
+    lines: list[str] = field(default_factory=list)  # of the file being read
+    file_tally: Tally = field(default_factory=Tally)
+
+    def created(self, line: str) -> None:
+        self.file_tally.created += 1
+        self.lines.append(line)
+
+    def updated(self, line: str) -> None:
+        self.file_tally.updated += 1
+        self.lines.append(line)
+
+    def skipped(self, line: str) -> None:
+        self.file_tally.skipped += 1
+        self.lines.append(line)
+
+    def checked(self, line: str) -> None:
+        self.lines.append(line)
+
+    def warn(self, message: str) -> None:
+        self.file_tally.warnings.append(message)
+
+    def read_file(self, path, handler) -> tuple[list[str], RefusedFile | None]:
+        """Run `handler(path, run)` as one transaction; return its lines, or the refusal."""
+        self.lines, self.file_tally = [], Tally()
+        try:
+            if self.check:
+                handler(path, self)
+            else:
+                with transaction.atomic():
+                    handler(path, self)
+                    if self.dry_run:
+                        raise _RollBack
+        except _RollBack:
+            pass
+        except RefusedFile as refusal:
+            self.tally.refused += 1
+            return [], refusal
+        self.tally.created += self.file_tally.created
+        self.tally.updated += self.file_tally.updated
+        self.tally.skipped += self.file_tally.skipped
+        self.tally.warnings += self.file_tally.warnings
+        return self.lines, None
+
+
+def read_ninjs(path: Path, run: Run) -> None:
+    """A ninjs file: one item, or a JSON array of items (IPTC's collection examples)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RefusedFile(path, f"cannot be read: {exc}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        document = None
+    items = document if isinstance(document, list) else [ninjs.loads(text, path)]
+    for n, item in enumerate(items):
+        label = f"{path}[{n}]" if isinstance(document, list) else str(path)
+        if not isinstance(item, dict):
+            raise RefusedFile(path, f"$[{n}]: a ninjs item must be a JSON object")
+        read_ninjs_item(item, label, run)
+        run.progress.advance()
+
+
+def read_ninjs_item(item: dict, label: str, run: Run) -> None:
+    from .storywriter import report, write
+
+    item, extras = ninjs.profile_extensions(item)
+    if extras:
+        run.warn(f"{label}: properties of the {item['standard'].get('name')} profile ignored: "
+                 + ", ".join(extras))
+    try:
+        version = ninjs.validate(item, label, version=run.ninjs_version, declared=True)
+    except RefusedFile as refusal:
+        kind = ninjs.kind_of(item)
+        if run.check or kind in ninjs.STORY_TYPES or item.get("pubStatus") in ninjs.WITHDRAWN:
+            raise  # --check is a validator: whatever is invalid is refused
+        # Nothing of a non-story is imported, so an invalid one is skipped, not refused,
+        # with its problem reported for whoever produces it.
+        run.skipped(f"skipped {label}: {ninjs.an(kind)} item is not a story")
+        run.warn(f"{refusal} (skipped anyway)")
+        return
+    try:
+        story = ninjs.story_from(item, label, default_section=run.section)
+    except SkippedItem as skip:
+        run.skipped(f"skipped {label}: {skip.reason.removeprefix('skipped: ')}")
+        return
+    except RefusedFile as refusal:
+        if not run.check:
+            raise
+        # Valid ninjs that would not make a story (no headline, no section): --check
+        # accepts the file, as IPTC's suite expects, and says what an import would say.
+        run.checked(f"ok {label} (ninjs {version})")
+        run.warn(f"{refusal.path}: valid ninjs {version}, but an import would refuse it: "
+                 f"{refusal.problem}")
+        return
+    story.version = version
+    if run.check:
+        run.checked(f"ok {label} (ninjs {version})")
+        return
+    imported = write(story, path=label, draft=run.draft, fetcher=run.fetcher)
+    for warning in imported.warnings:
+        run.warn(f"{label}: {warning}")
+    line = report(imported)
+    (run.created if imported.created else run.updated)(line)
