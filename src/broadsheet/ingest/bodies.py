@@ -352,3 +352,42 @@ def richest_body(bodies: list[tuple[str, str]]) -> list[tuple[str, object]]:
         if best_key is None or key > best_key:
             best, best_key = blocks, key
     return best
+
+
+# WordPress -------------------------------------------------------------------------------
+
+_BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:[^>]*?-->", re.S)
+_SHORTCODE = re.compile(r"\[/?(?:caption|gallery|embed|audio|video|playlist|wp_caption|"
+                        r"youtube|vimeo|googlemaps|code|sourcecode)\b[^\]]*\]", re.I)
+_BLOCK_START = re.compile(r"^\s*<(?:p|div|h[1-6]|ul|ol|li|blockquote|table|pre|figure|hr|"
+                          r"section|article|aside|header|footer|dl|address|img)\b", re.I)
+
+
+def wpautop(text: str) -> str:
+    """WordPress's own rule for classic-editor posts: a blank line parts paragraphs and a
+    single line break is a <br>, except around block-level markup."""
+    chunks = re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+    out = []
+    for chunk in chunks:
+        if not chunk.strip():
+            continue
+        if _BLOCK_START.match(chunk):
+            out.append(chunk)
+        else:
+            out.append("<p>" + chunk.strip().replace("\n", "<br>\n") + "</p>")
+    return "\n".join(out)
+
+
+def blocks_from_wordpress(content: str) -> list[tuple[str, object]]:
+    """A post's content (block editor or classic) as story blocks, pictures kept as markers.
+
+    Block-editor posts are HTML framed by <!-- wp:... --> comments: the comments go, the HTML
+    stays. Classic posts get WordPress's paragraph rule first. Shortcodes lose their brackets
+    and keep their words (a [caption] keeps its caption text).
+    """
+    gutenberg = "<!-- wp:" in content
+    html = _BLOCK_COMMENT.sub("\n\n", content)
+    html = _SHORTCODE.sub("", html)
+    if not gutenberg:
+        html = wpautop(html)
+    return blocks_with_pictures(html)

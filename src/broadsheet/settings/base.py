@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "broadsheet.ingest.middleware.WordPressLinkMiddleware",  # /?p=N of a WordPress move-in
 ]
 
 ROOT_URLCONF = "broadsheet.urls"
