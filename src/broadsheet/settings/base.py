@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "broadsheet.syndication",
     "broadsheet.archive",
     "broadsheet.ingest",
+    "broadsheet.exchange",
     "broadsheet.demo",
     # Wagtail: editor, revisions, workflows, scheduling, images, search.
     "wagtail.contrib.settings",
