@@ -240,12 +240,12 @@ def test_missing_file_is_refused(tmp_path, home):
 
 
 def test_failure_while_writing_rolls_the_file_back(tmp_path, home, monkeypatch):
-    from broadsheet.ingest import storywriter
+    from broadsheet.ingest import bulk
 
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(storywriter.ArticlePage, "save_revision", fail)
+    monkeypatch.setattr(bulk, "_insert_rows", fail)  # after the page row, before the story
     before = snapshot()
     with pytest.raises(RuntimeError):
         run_import(write(tmp_path, "a.json", minimal()))

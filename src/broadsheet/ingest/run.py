@@ -35,6 +35,17 @@ class Run:
     tally: Tally = field(default_factory=Tally)
     lines: list[str] = field(default_factory=list)  # of the file being read
     file_tally: Tally = field(default_factory=Tally)
+    _batch: object = None
+    _new: list = field(default_factory=list)  # stories waiting in the batch, for their lines
+
+    @property
+    def batch(self):
+        """New stories are written in bulk at the end of each file (see bulk.py)."""
+        if self._batch is None:
+            from .bulk import StoryBatch
+
+            self._batch = StoryBatch(announce=True)
+        return self._batch
 
     def created(self, line: str) -> None:
         self.file_tally.created += 1
@@ -63,18 +74,40 @@ class Run:
             else:
                 with transaction.atomic():
                     handler(path, self)
+                    self._flush()
                     if self.dry_run:
                         raise _RollBack
         except _RollBack:
-            pass
+            self._forget()
         except RefusedFile as refusal:
+            self._forget()
             self.tally.refused += 1
             return [], refusal
+        except BaseException:
+            self._forget()
+            raise
         self.tally.created += self.file_tally.created
         self.tally.updated += self.file_tally.updated
         self.tally.skipped += self.file_tally.skipped
         self.tally.warnings += self.file_tally.warnings
         return self.lines, None
+
+
+    def _flush(self) -> None:
+        from .storywriter import report
+
+        if self._batch is not None:
+            self._batch.flush()
+        for label, imported in self._new:
+            for warning in imported.warnings:
+                self.warn(f"{label}: {warning}")
+            self.created(report(imported))
+        self._new = []
+
+    def _forget(self) -> None:
+        if self._batch is not None:
+            self._batch.reset()
+        self._new = []
 
 
 def read_ninjs(path: Path, run: Run) -> None:
@@ -97,7 +130,7 @@ def read_ninjs(path: Path, run: Run) -> None:
 
 
 def read_ninjs_item(item: dict, label: str, run: Run) -> None:
-    from .storywriter import report, write
+    from .storywriter import add_new, report, write
 
     item, extras = ninjs.profile_extensions(item)
     if extras:
@@ -132,6 +165,12 @@ def read_ninjs_item(item: dict, label: str, run: Run) -> None:
     if run.check:
         run.checked(f"ok {label} (ninjs {version})")
         return
+    imported = add_new(story, path=label, batch=run.batch, draft=run.draft,
+                       fetcher=run.fetcher)
+    if imported is not None:
+        run._new.append((label, imported))  # its line once the batch is written
+        return
+    run.batch.forget_tree()  # the one-at-a-time writer adds pages the batch does not know
     imported = write(story, path=label, draft=run.draft, fetcher=run.fetcher)
     for warning in imported.warnings:
         run.warn(f"{label}: {warning}")

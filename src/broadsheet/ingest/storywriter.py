@@ -183,6 +183,40 @@ def write(story: Story, *, path, draft: bool = False, fetcher: Fetcher | None = 
     return imported
 
 
+def add_new(story: Story, *, path, batch, draft: bool = False,
+            fetcher: Fetcher | None = None) -> Imported | None:
+    """A story seen for the first time, published now or a draft: written with `batch` (in
+    bulk, see bulk.py) when the batch is flushed. None when it needs the one-at-a-time way
+    (an update, an embargo still to come, a take-down); then call write()."""
+    from .bulk import NewStory
+
+    embargo = story.embargoed_until
+    if story.withdrawn or (embargo and embargo > timezone.now()):
+        return None
+    if ArticlePage.objects.filter(source_uri=story.uri).exists():
+        return None
+    section = _refusing_invalid(path, lambda: section_named(story.section))
+    remote: list = []
+    page = ArticlePage(source_uri=story.uri, live=not draft, title=story.headline[:255],
+                       slug=batch.free_slug(section, story.headline), dek=story.dek,
+                       summary=story.summary, byline=story.byline, language=story.language)
+    page.body = _with_pictures(story, fetcher=fetcher or Fetcher(), remote=remote)
+    _set_hero(page, story)
+    if page.live:
+        now = timezone.now()
+        page.first_published_at = story.first_published or now
+        page.last_published_at = max(story.updated or page.first_published_at,
+                                     page.first_published_at)
+    imported = Imported(page=page, created=True, status="draft" if draft else "published")
+
+    def after(page):
+        _record_remote(page, remote, imported)
+
+    batch.add(NewStory(parent=section, page=page, tags=story.tags,
+                       author_ids=[a.pk for a in story.authors or []], after=[after]))
+    return imported
+
+
 def _keep_wire_times(page: ArticlePage, story: Story, *, first_time: bool) -> None:
     """Publishing stamps "now"; readers should see when the wire says it happened."""
     times = {}
