@@ -333,3 +333,10 @@ def test_people_places_and_organisations_become_tags(tmp_path, home):
     assert sorted(page.tags.names()) == ["Ada Lovelace", "London", "Mathematics",
                                          "Royal Society"]
     assert page.byline == "A. Reporter"
+
+
+def test_imported_stories_are_searchable(tmp_path, home):
+    run_import(write(tmp_path, "a.json", minimal(
+        headlines=[{"role": "main", "value": "Otters return to the canal"}])))
+    assert [p.title for p in ArticlePage.objects.live().search("otters")] == [
+        "Otters return to the canal"]

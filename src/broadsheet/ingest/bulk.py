@@ -42,12 +42,20 @@ class StoryBatch:
 
     size = 500
 
-    def __init__(self, *, announce: bool = False):
+    def __init__(self, *, announce: bool = False, defer_index: bool = False):
         self.announce = announce
+        # With defer_index the caller indexes `unindexed` itself, once its transactions have
+        # committed: the search backend recomputes title norms over the whole index on every
+        # call, which is too slow to do once per wire file.
+        self.defer_index = defer_index
+        self.unindexed: list[int] = []
         self.pending: list[NewStory] = []
         self.next_step: dict[int, int] = {}
         self.slugs: dict[int, set[str]] = {}
         self.tag_ids: dict[str, int] = {}
+        self.tags: dict[int, Tag] = {}
+        self.author_names: dict[int, str] = {}  # filled by the caller for its authors
+        self.on_flush: list = []  # callables run after each flush (the caller's own rows)
         self.content_type = ContentType.objects.get_for_model(ArticlePage)
 
     def free_slug(self, parent: Page, text: str, *, fallback: str = "story") -> str:
@@ -74,6 +82,7 @@ class StoryBatch:
         self.next_step.clear()
         self.slugs.clear()
         self.tag_ids.clear()
+        self.tags.clear()
 
     def forget_tree(self) -> None:
         """Another writer added pages: find the next free paths from the database again."""
@@ -110,23 +119,38 @@ class StoryBatch:
             new.page.pk = new.page.id = new.page.page_ptr_id = row.pk
             new.page._state.adding = False
         _insert_rows(ArticlePage, [new.page for new in pending])
-        ArticleTag.objects.bulk_create([
-            ArticleTag(content_object_id=new.page.pk, tag_id=tag_id)
-            for new in pending for tag_id in dict.fromkeys(self._tag_id(t) for t in new.tags)])
-        Byline.objects.bulk_create([
-            Byline(page_id=new.page.pk, author_id=author_id, sort_order=n)
-            for new in pending for n, author_id in enumerate(dict.fromkeys(new.author_ids))])
+        tagged, bylines = [], []
+        for new in pending:
+            page = new.page
+            # Kept on the page in memory as well, so the revision and the search index below
+            # read them from here instead of asking the database once per story.
+            page.tags.set([self.tags[tag_id]
+                           for tag_id in dict.fromkeys(self._tag_id(t) for t in new.tags)])
+            lines = [Byline(page=page, author_id=author_id, sort_order=n)
+                     for n, author_id in enumerate(dict.fromkeys(new.author_ids))]
+            page.bylines = lines
+            page.corrections = []
+            names = " ".join(self.author_names.get(a, "") for a in new.author_ids)
+            page.author_names = lambda names=names: names  # the search field, without a query
+            tagged += list(page.tagged_items.all())
+            bylines += lines
+        ArticleTag.objects.bulk_create(tagged)
+        Byline.objects.bulk_create(bylines)
         for parent_id, added in children.items():
             Page.objects.filter(pk=parent_id).update(numchild=F("numchild") + added)
         self._revisions(pending, rows)
-        for backend in get_search_backends(with_auto_update=True):
-            backend.add_bulk(ArticlePage, [new.page for new in pending])
+        if self.defer_index:
+            self.unindexed += [new.page.pk for new in pending]
+        else:
+            index([new.page for new in pending])
         for new in pending:
             for after in new.after:
                 after(new.page)
             if self.announce and new.page.live:
                 page_published.send(sender=ArticlePage, instance=new.page,
                                     revision=new.page.live_revision)
+        for callback in self.on_flush:
+            callback()
 
     def _revisions(self, pending: list[NewStory], rows: list[Page]) -> None:
         now = timezone.now()
@@ -141,8 +165,13 @@ class StoryBatch:
             row.latest_revision = new.page.latest_revision = revision
             row.live_revision = new.page.live_revision = revision if new.page.live else None
             row.latest_revision_created_at = new.page.latest_revision_created_at = now
-        Page.objects.bulk_update(rows, ["latest_revision", "live_revision",
-                                        "latest_revision_created_at"])
+        if len(rows) > 1:
+            Page.objects.bulk_update(rows, ["latest_revision", "live_revision",
+                                            "latest_revision_created_at"])
+        else:  # one story (a wire file): a plain UPDATE is cheaper than bulk_update's CASE
+            Page.objects.filter(pk=rows[0].pk).update(
+                latest_revision=rows[0].latest_revision, live_revision=rows[0].live_revision,
+                latest_revision_created_at=now)
 
     def _step(self, parent: Page) -> int:
         if parent.pk not in self.next_step:
@@ -157,7 +186,24 @@ class StoryBatch:
         if name not in self.tag_ids:
             tag = Tag.objects.filter(name=name).first() or Tag.objects.create(name=name)
             self.tag_ids[name] = tag.pk
+            self.tags[tag.pk] = tag
         return self.tag_ids[name]
+
+
+def index(stories: list[ArticlePage]) -> None:
+    for backend in get_search_backends(with_auto_update=True):
+        backend.add_bulk(ArticlePage, stories)
+
+
+def index_later(ids: list[int], *, size: int = 500) -> None:
+    """Index stories written with defer_index, in batches, with what the index needs."""
+    for start in range(0, len(ids), size):
+        stories = list(ArticlePage.objects.filter(pk__in=ids[start:start + size])
+                       .prefetch_related("tagged_items__tag", "bylines__author"))
+        for story in stories:
+            names = " ".join(b.author.name for b in story.bylines.all())
+            story.author_names = lambda names=names: names  # no query per story
+        index(stories)
 
 
 def _insert_rows(model, objs) -> None:

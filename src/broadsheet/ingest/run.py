@@ -37,6 +37,8 @@ class Run:
     file_tally: Tally = field(default_factory=Tally)
     _batch: object = None
     _new: list = field(default_factory=list)  # stories waiting in the batch, for their lines
+    _sections: dict = field(default_factory=dict)
+    _committed: list = field(default_factory=list)
 
     @property
     def batch(self):
@@ -44,8 +46,25 @@ class Run:
         if self._batch is None:
             from .bulk import StoryBatch
 
-            self._batch = StoryBatch(announce=True)
+            self._batch = StoryBatch(announce=True, defer_index=True)
         return self._batch
+
+    def section_page(self, name: str):
+        """The section of this name, found (or made) once per run."""
+        from .storywriter import section_named
+
+        key = name.casefold()
+        if key not in self._sections:
+            self._sections[key] = section_named(name)
+        return self._sections[key]
+
+    def finish(self) -> None:
+        """After the last file: index what was written in bulk (committed files only)."""
+        if self._batch is not None and self._batch.unindexed:
+            from .bulk import index_later
+
+            index_later(self._batch.unindexed)
+            self._batch.unindexed = []
 
     def created(self, line: str) -> None:
         self.file_tally.created += 1
@@ -77,6 +96,8 @@ class Run:
                     self._flush()
                     if self.dry_run:
                         raise _RollBack
+                if self._batch is not None:
+                    self._committed = list(self._batch.unindexed)
         except _RollBack:
             self._forget()
         except RefusedFile as refusal:
@@ -106,8 +127,11 @@ class Run:
 
     def _forget(self) -> None:
         if self._batch is not None:
+            indexed_before = self._committed
             self._batch.reset()
+            self._batch.unindexed = list(indexed_before)  # only what committed
         self._new = []
+        self._sections = {}  # a section made in the rolled-back file is gone
 
 
 def read_ninjs(path: Path, run: Run) -> None:
@@ -166,7 +190,7 @@ def read_ninjs_item(item: dict, label: str, run: Run) -> None:
         run.checked(f"ok {label} (ninjs {version})")
         return
     imported = add_new(story, path=label, batch=run.batch, draft=run.draft,
-                       fetcher=run.fetcher)
+                       fetcher=run.fetcher, sections=run.section_page)
     if imported is not None:
         run._new.append((label, imported))  # its line once the batch is written
         return

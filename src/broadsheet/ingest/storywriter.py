@@ -124,8 +124,10 @@ def _set_hero(page: ArticlePage, story: Story) -> None:
         page.hero_caption = page.hero_credit = page.hero_alt = ""
 
 
-def _record_remote(page: ArticlePage, remote: list, imported: Imported) -> None:
-    RemoteImage.objects.filter(page=page, role__in=["hero", "inline"]).delete()
+def _record_remote(page: ArticlePage, remote: list, imported: Imported, *,
+                   new: bool = False) -> None:
+    if not new:  # a new page has none yet: no need to ask
+        RemoteImage.objects.filter(page=page, role__in=["hero", "inline"]).delete()
     for role, picture, problem in remote:
         url = picture.href if isinstance(picture, Picture) else picture.src
         credit = picture.credit if isinstance(picture, Picture) else ""
@@ -184,7 +186,7 @@ def write(story: Story, *, path, draft: bool = False, fetcher: Fetcher | None = 
 
 
 def add_new(story: Story, *, path, batch, draft: bool = False,
-            fetcher: Fetcher | None = None) -> Imported | None:
+            fetcher: Fetcher | None = None, sections=None) -> Imported | None:
     """A story seen for the first time, published now or a draft: written with `batch` (in
     bulk, see bulk.py) when the batch is flushed. None when it needs the one-at-a-time way
     (an update, an embargo still to come, a take-down); then call write()."""
@@ -195,7 +197,7 @@ def add_new(story: Story, *, path, batch, draft: bool = False,
         return None
     if ArticlePage.objects.filter(source_uri=story.uri).exists():
         return None
-    section = _refusing_invalid(path, lambda: section_named(story.section))
+    section = _refusing_invalid(path, lambda: (sections or section_named)(story.section))
     remote: list = []
     page = ArticlePage(source_uri=story.uri, live=not draft, title=story.headline[:255],
                        slug=batch.free_slug(section, story.headline), dek=story.dek,
@@ -210,7 +212,7 @@ def add_new(story: Story, *, path, batch, draft: bool = False,
     imported = Imported(page=page, created=True, status="draft" if draft else "published")
 
     def after(page):
-        _record_remote(page, remote, imported)
+        _record_remote(page, remote, imported, new=True)
 
     batch.add(NewStory(parent=section, page=page, tags=story.tags,
                        author_ids=[a.pk for a in story.authors or []], after=[after]))

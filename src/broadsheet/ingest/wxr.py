@@ -92,6 +92,14 @@ class WordPressImport:
         self.orphans: list[tuple[str, dict, str, str]] = []  # pages before their parent
         self.batch = StoryBatch() if not run.check else None
         self.home = None if run.check else ensure_home()
+        self.memory: dict[str, dict] = {}  # kind → {WordPress id: ImportedObject}, read once
+        self.stories: dict[str, int] | None = None  # source_uri → story id, read once
+        # Rows of the stories in the batch, written together after it (see _write_pending).
+        self.new_maps: list[ImportedObject] = []
+        self.new_redirects: list[Redirect] = []
+        self.new_comments: list[tuple[Comment, datetime, ImportedObject]] = []
+        if self.batch:
+            self.batch.on_flush.append(self._write_pending)
 
     # Reading ---------------------------------------------------------------------------
 
@@ -174,6 +182,7 @@ class WordPressImport:
             author = Author.objects.create(name=name[:200])
             self._remember("author", login, author.pk)
         self.authors[login] = author
+        self.batch.author_names[author.pk] = author.name
 
     def _section(self, nicename: str, name: str = "") -> SectionPage:
         if nicename in self.sections:
@@ -228,7 +237,11 @@ class WordPressImport:
     def _post(self, wp_id: str, fields: dict, status: str, label: str) -> None:
         modified = fields.get("wp:post_modified_gmt", "")
         known = self._known("post", wp_id)
-        existing = ArticlePage.objects.filter(source_uri=self._uri(wp_id)).first()
+        if self.stories is None:
+            self.stories = dict(ArticlePage.objects.filter(
+                source_uri__startswith=f"{self.source}/?p=").values_list("source_uri", "pk"))
+        story_id = self.stories.get(self._uri(wp_id))
+        existing = ArticlePage.objects.filter(pk=story_id).first() if story_id else None
         if known and existing and known.data.get("modified") == modified \
                 and known.data.get("status") == status:
             self.run.skipped(f"skipped {label}: unchanged since the last import")
@@ -283,13 +296,15 @@ class WordPressImport:
                 from .storywriter import Imported
 
                 imported = Imported(page=page, created=True, status=status)
-                _record_remote(page, remote, imported)
+                _record_remote(page, remote, imported, new=True)
                 for warning in imported.warnings:
                     self.run.warn(f"{label}: {warning}")
-                self._remember("post", wp_id, page.pk,
-                               {"modified": modified, "status": status})
-                self._redirects(page, wp_id, "p", fields.get("link", ""))
-                self._comments(page, fields, label)
+                self.new_maps.append(ImportedObject(
+                    source=self.source, kind="post", external_id=wp_id, object_id=page.pk,
+                    data={"modified": modified, "status": status}))
+                self.new_redirects += self._redirect_rows(page, wp_id, "p",
+                                                          fields.get("link", ""))
+                self._comments(page, fields, label, later=True)
                 self.run.created(f"imported {_public(page)} ({_state(status)})")
 
             self.batch.add(NewStory(parent=section, page=page, tags=story.tags,
@@ -390,14 +405,12 @@ class WordPressImport:
 
     # Comments and addresses ------------------------------------------------------------
 
-    def _comments(self, page: ArticlePage, fields: dict, label: str) -> None:
+    def _comments(self, page: ArticlePage, fields: dict, label: str, *,
+                  later: bool = False) -> None:
         elements = fields.get("wp:comment[]", [])
         if not elements:
             return
-        seen = set(ImportedObject.objects.filter(
-            source=self.source, kind="comment",
-            external_id__in=[_fields(c).get("wp:comment_id", "") for c in elements])
-            .values_list("external_id", flat=True))
+        seen = self._memory("comment")
         new, maps = [], []
         for element in elements:
             comment = _fields(element)
@@ -419,14 +432,41 @@ class WordPressImport:
                       "type": comment.get("wp:comment_type", "") or "comment"}))
         if not new:
             return
+        if later:  # a story of the batch: written with the batch's other rows
+            self.new_comments += [(c, when, m) for (c, when), m in zip(new, maps, strict=True)]
+            return
         Comment.objects.bulk_create([c for c, _ in new])
         for (comment, when), mapping in zip(new, maps, strict=True):
             comment.created_at = when  # SQLite and PostgreSQL return ids from bulk inserts
             mapping.object_id = comment.pk
         Comment.objects.bulk_update([c for c, _ in new], ["created_at"])
         ImportedObject.objects.bulk_create(maps)
+        for mapping in maps:
+            seen[mapping.external_id] = mapping
+
+    def _write_pending(self) -> None:
+        """After a batch: its stories' memory rows, old addresses and comments, in bulk."""
+        ImportedObject.objects.bulk_create(self.new_maps)
+        for mapping in self.new_maps:
+            self._memory("post")[mapping.external_id] = mapping
+        Redirect.objects.bulk_create(self.new_redirects, ignore_conflicts=True)
+        if self.new_comments:
+            comments = [c for c, _, _ in self.new_comments]
+            Comment.objects.bulk_create(comments)
+            for comment, when, mapping in self.new_comments:
+                comment.created_at, mapping.object_id = when, comment.pk
+            Comment.objects.bulk_update(comments, ["created_at"])
+            maps = [m for _, _, m in self.new_comments]
+            ImportedObject.objects.bulk_create(maps)
+            for mapping in maps:
+                self._memory("comment")[mapping.external_id] = mapping
+        self.new_maps, self.new_redirects, self.new_comments = [], [], []
 
     def _redirects(self, page, wp_id: str, query: str, link: str) -> None:
+        Redirect.objects.bulk_create(self._redirect_rows(page, wp_id, query, link),
+                                     ignore_conflicts=True)
+
+    def _redirect_rows(self, page, wp_id: str, query: str, link: str) -> list[Redirect]:
         target = page.url_path and page.get_url()  # None when the page has no site
         old = {f"/?{query}={wp_id}"}
         # A permalink answered by Wagtail's own redirects would show a draft's address; a
@@ -437,23 +477,28 @@ class WordPressImport:
         paths = {Redirect.normalise_path(p) for p in old}
         paths.discard(Redirect.normalise_path(target or ""))  # never to itself
         paths.discard("")
-        Redirect.objects.bulk_create(
-            [Redirect(old_path=p[:255], site=None, redirect_page=page, is_permanent=True)
-             for p in paths if p != "/"], ignore_conflicts=True)
+        return [Redirect(old_path=p[:255], site=None, redirect_page=page, is_permanent=True)
+                for p in paths if p != "/"]
 
     # Memory of what was made ----------------------------------------------------------
 
     def _uri(self, wp_id: str) -> str:
         return f"{self.source}/?p={wp_id}"
 
+    def _memory(self, kind: str) -> dict[str, ImportedObject]:
+        if kind not in self.memory:
+            self.memory[kind] = {m.external_id: m for m in ImportedObject.objects.filter(
+                source=self.source, kind=kind)}
+        return self.memory[kind]
+
     def _known(self, kind: str, external_id: str) -> ImportedObject | None:
-        return ImportedObject.objects.filter(source=self.source, kind=kind,
-                                             external_id=external_id).first()
+        return self._memory(kind).get(external_id)
 
     def _remember(self, kind: str, external_id: str, object_id, data=None) -> None:
-        ImportedObject.objects.update_or_create(
+        mapping, _ = ImportedObject.objects.update_or_create(
             source=self.source, kind=kind, external_id=external_id,
             defaults={"object_id": object_id, "data": data or {}})
+        self._memory(kind)[external_id] = mapping
 
 
 def _meta(fields: dict, key: str) -> str:

@@ -75,6 +75,8 @@ class Command(BaseCommand):
             for line in lines:
                 self.stdout.write(line)
         run.progress.finish()
+        if not check:
+            run.finish()
         for warning in run.tally.warnings:
             self.stderr.write(f"warning {warning}")
         prefix = "checked: " if check else "dry run, nothing kept: " if dry_run else ""
