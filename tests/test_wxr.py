@@ -53,6 +53,11 @@ class Export:
             elif name == "item":
                 fields["comments"] = [{local(x.tag): (x.text or "") for x in c}
                                       for c in element if local(c.tag) == "comment"]
+                for meta in element:
+                    if local(meta.tag) == "postmeta":
+                        values = {local(x.tag): (x.text or "") for x in meta}
+                        if values.get("meta_key") == "_thumbnail_id":
+                            fields["_thumbnail"] = values.get("meta_value", "")
                 self.items.append(fields)
 
     def of(self, kind, *statuses):
@@ -81,10 +86,13 @@ def test_theme_unit_test_data_imports_whole(home, client, theme):
     # No network here: every picture is recorded as remote, with a warning, never a failure.
     assert RemoteImage.objects.filter(role="attachment").count() == len(attachments)
     assert "could not be fetched" in err
+    # One import (it takes seconds), several checks:
+    check_drafts_and_scheduled_posts_stay_out_of_view(client, theme)
+    check_pages_keep_their_hierarchy(theme)
+    check_featured_images_become_remote_heroes(theme)
 
 
-def test_theme_drafts_and_scheduled_posts_stay_out_of_view(home, client, theme):
-    run_import(THEME)
+def check_drafts_and_scheduled_posts_stay_out_of_view(client, theme):
     for item in theme.of("post", "draft", "future"):
         page = ArticlePage.objects.get(source_uri__endswith=f"/?p={item['post_id']}")
         assert not page.live
@@ -135,8 +143,7 @@ def test_theme_old_addresses_redirect(home, client, theme):
             assert client.get(old)["Location"] == target
 
 
-def test_theme_pages_keep_their_hierarchy(home, theme):
-    run_import(THEME)
+def check_pages_keep_their_hierarchy(theme):
     by_id = {i["post_id"]: i for i in theme.of("page")}
     pages = {m.external_id: Page.objects.get(pk=m.object_id)
              for m in ImportedObject.objects.filter(kind="page")}
@@ -187,3 +194,23 @@ def test_not_an_export_is_refused(tmp_path, home):
                    "<title>x</item></channel></rss>")
     with pytest.raises(Exception, match=r"bad\.xml: line 1, column \d+: not well-formed"):
         run_import(bad)
+
+
+def check_featured_images_become_remote_heroes(theme):
+    attachments = {i["post_id"]: i["attachment_url"] for i in theme.of("attachment")}
+    featured = 0
+    for item in theme.of("post", "publish"):
+        thumbnail = item.get("_thumbnail", "")
+        if thumbnail in attachments:
+            featured += 1
+            page = ArticlePage.objects.get(source_uri__endswith=f"/?p={item['post_id']}")
+            assert RemoteImage.objects.get(page=page, role="hero").url == attachments[thumbnail]
+    assert featured  # the file has featured images
+
+
+def test_check_reads_the_export_and_changes_nothing(home, theme):
+    out, err = run_import("--check", THEME)
+    assert not ArticlePage.objects.exists() and not Comment.objects.exists()
+    assert out.count("\nok ") + out.startswith("ok ") == len(
+        [i for i in theme.items if i["post_type"] in ("post", "page")
+         and i["status"] not in ("trash", "auto-draft", "inherit")])

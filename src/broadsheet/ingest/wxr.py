@@ -106,6 +106,8 @@ class WordPressImport:
     def read(self) -> None:
         size = max(os.path.getsize(self.path), 1) if self.path.exists() else 1
         try:
+            if not self.run.check:
+                self._find_attachments()
             with open(self.path, "rb") as file:
                 self._stream(file, size)
         except OSError as exc:
@@ -127,6 +129,22 @@ class WordPressImport:
                     self.orphans = []
             self.batch.flush()
             transaction.on_commit(_purge_caches)
+
+    def _find_attachments(self) -> None:
+        """A first quick pass for the file address of every attachment, so a post's featured
+        image is found whether its attachment comes before or after it in the export."""
+        post_id = url = None
+        for _, element in ET.iterparse(self.path):  # noqa: S314 (see _stream)
+            name = _name(element.tag)
+            if name == "wp:post_id":
+                post_id = (element.text or "").strip()
+            elif name == "wp:attachment_url":
+                url = (element.text or "").strip()
+            elif name == "item":
+                if post_id and url:
+                    self.attachments[post_id] = url
+                post_id = url = None
+                element.clear()
 
     def _stream(self, file, size: int) -> None:
         # Expat (Python 3.11+) never fetches external entities and refuses entity expansion
