@@ -25,7 +25,7 @@ def read_feed(source: Path | str, run) -> None:
         label = f"{source} entry {n + 1}"
         story = story_from_entry(entry, label, section=section,
                                  language=feed.feed.get("language") or "en")
-        run.progress.advance(fraction=(n + 1) / len(feed.entries))
+        run.progress.advance(fraction=run.share((n + 1) / len(feed.entries)))
         if run.check:
             run.checked(f"ok {label} ({feed.version})")
             continue

@@ -68,9 +68,11 @@ class Progress:
         self.stream.flush()
 
     def finish(self) -> None:
+        """Clear the bar (before other output, and at the end); nothing if none is shown."""
         if self.drawn:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
+            self.drawn = False
 
 
 def _clock(seconds: float) -> str:

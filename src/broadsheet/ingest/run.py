@@ -66,6 +66,13 @@ class Run:
             index_later(self._batch.unindexed)
             self._batch.unindexed = []
 
+    file_number: int = 0  # of the file being read, from 0
+    file_count: int = 1
+
+    def share(self, within: float) -> float:
+        """How far the whole run is, `within` (0-1) being how far the current file is."""
+        return (self.file_number + min(max(within, 0.0), 1.0)) / max(self.file_count, 1)
+
     def created(self, line: str) -> None:
         self.file_tally.created += 1
         self.lines.append(line)
@@ -150,7 +157,7 @@ def read_ninjs(path: Path, run: Run) -> None:
         if not isinstance(item, dict):
             raise RefusedFile(path, f"$[{n}]: a ninjs item must be a JSON object")
         read_ninjs_item(item, label, run)
-        run.progress.advance()
+        run.progress.advance(fraction=run.share((n + 1) / len(items)))
 
 
 def read_ninjs_item(item: dict, label: str, run: Run) -> None:

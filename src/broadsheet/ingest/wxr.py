@@ -165,7 +165,7 @@ class WordPressImport:
             name = _name(element.tag)
             if name == "item":
                 self._item(element)
-                self.run.progress.advance(fraction=file.tell() / size)
+                self.run.progress.advance(fraction=self.run.share(file.tell() / size))
             elif name == "wp:author":
                 self._author(_fields(element))
             elif name == "wp:category":

@@ -40,8 +40,11 @@ class Command(BaseCommand):
         def absolute(path: str) -> str:
             return path if "://" in path else base + path
 
-        tty = hasattr(self.stderr._out, "isatty") and self.stderr._out.isatty()
-        progress = Progress(self.stderr, tty=tty)
+        # The bar is drawn on the raw stream: Django's wrapper would end every redraw with a
+        # new line.
+        raw = self.stderr._out
+        tty = hasattr(raw, "isatty") and raw.isatty()
+        progress = Progress(raw, tty=tty)
         stories = published_stories().order_by("id")
         total = stories.count()
         written = 0

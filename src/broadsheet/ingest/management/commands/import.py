@@ -57,12 +57,17 @@ class Command(BaseCommand):
 
         if not check:
             ensure_home()  # stories need a home page and a site to have addresses
-        tty = hasattr(self.stderr._out, "isatty") and self.stderr._out.isatty()
-        run = Run(progress=Progress(self.stderr, tty=tty),
+        # The bar is drawn on the raw stream: Django's wrapper would end every redraw with a
+        # new line.
+        raw = self.stderr._out
+        tty = hasattr(raw, "isatty") and raw.isatty()
+        run = Run(progress=Progress(raw, tty=tty),
                   fetcher=Fetcher(enabled=not no_fetch), draft=draft, dry_run=dry_run,
                   check=check, section=section, ninjs_version=ninjs_version)
         refused = []
-        for name in files:
+        run.file_count = len(files)
+        for number, name in enumerate(files):
+            run.file_number = number
             source = name if name.startswith(("http://", "https://")) else Path(name)
             kind = format if format != "auto" else kind_of_source(source)
             lines, refusal = run.read_file(source, _handler(kind))
