@@ -214,3 +214,18 @@ def test_check_reads_the_export_and_changes_nothing(home, theme):
     assert out.count("\nok ") + out.startswith("ok ") == len(
         [i for i in theme.items if i["post_type"] in ("post", "page")
          and i["status"] not in ("trash", "auto-draft", "inherit")])
+
+
+HAS_PARENT = any(f.name == "parent" for f in Comment._meta.get_fields())
+
+
+@pytest.mark.skipif(not HAS_PARENT, reason="Comment has no parent field yet: threading is "
+                                           "being added to the comments app")
+def test_threads_are_linked_once_comments_have_parents(home, theme):
+    run_import(THEME)
+    mapped = {m.external_id: m for m in ImportedObject.objects.filter(kind="comment")}
+    replies = [m for m in mapped.values() if m.parent_external_id]
+    assert replies
+    for reply in replies:
+        comment = Comment.objects.get(pk=reply.object_id)
+        assert comment.parent_id == mapped[reply.parent_external_id].object_id

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 from wagtail.contrib.redirects.models import Redirect
@@ -461,6 +462,7 @@ class WordPressImport:
         ImportedObject.objects.bulk_create(maps)
         for mapping in maps:
             seen[mapping.external_id] = mapping
+        link_threads(maps, seen)
 
     def _write_pending(self) -> None:
         """After a batch: its stories' memory rows, old addresses and comments, in bulk."""
@@ -478,6 +480,7 @@ class WordPressImport:
             ImportedObject.objects.bulk_create(maps)
             for mapping in maps:
                 self._memory("comment")[mapping.external_id] = mapping
+            link_threads(maps, self._memory("comment"))
         self.new_maps, self.new_redirects, self.new_comments = [], [], []
 
     def _redirects(self, page, wp_id: str, query: str, link: str) -> None:
@@ -517,6 +520,26 @@ class WordPressImport:
             source=self.source, kind=kind, external_id=external_id,
             defaults={"object_id": object_id, "data": data or {}})
         self._memory(kind)[external_id] = mapping
+
+
+def link_threads(maps: list[ImportedObject], known: dict[str, ImportedObject]) -> int:
+    """Set each reply's parent comment, when comments can have one.
+
+    Comment has no parent field yet (threading is being added to the comments app); until it
+    has, the WordPress parent ids wait in ImportedObject.parent_external_id and nothing is
+    done here. A reply whose parent was not imported stays top-level.
+    """
+    try:
+        Comment._meta.get_field("parent")
+    except FieldDoesNotExist:
+        return 0
+    replies = []
+    for mapping in maps:
+        parent = known.get(mapping.parent_external_id) if mapping.parent_external_id else None
+        if parent is not None and parent.object_id and mapping.object_id:
+            replies.append(Comment(pk=mapping.object_id, parent_id=parent.object_id))
+    Comment.objects.bulk_update(replies, ["parent"])
+    return len(replies)
 
 
 def _meta(fields: dict, key: str) -> str:
