@@ -35,8 +35,10 @@ def item_with(**extra):
 
 
 @pytest.fixture
-def picture_server(tmp_path):
-    """A real HTTP server on a loopback port serving two small JPEGs and a non-picture."""
+def picture_server(tmp_path, settings):
+    """A real HTTP server on a loopback port serving two small JPEGs and a non-picture
+    (loopback addresses are allowed for these tests; by default they are not fetched)."""
+    settings.BROADSHEET_INGEST = {**settings.BROADSHEET_INGEST, "FETCH_PRIVATE_ADDRESSES": True}
     for name, colour in (("river.jpg", "navy"), ("bridge.jpg", "olive")):
         PILImage.new("RGB", (64, 48), colour).save(tmp_path / name, "JPEG")
     (tmp_path / "page.jpg").write_text("<html>not a picture</html>")
@@ -151,3 +153,16 @@ def test_dry_run_reports_and_keeps_nothing(home, tmp_path):
     out, err = run_import(path, dry_run=True)
     assert out.startswith("imported ") and "dry run, nothing kept: created 1" in err
     assert (Page.objects.count(), Revision.objects.count()) == before
+
+
+def test_pictures_on_private_addresses_are_not_fetched_by_default(home, tmp_path, settings,
+                                                                 picture_server):
+    settings.BROADSHEET_INGEST = {**settings.BROADSHEET_INGEST,
+                                  "FETCH_PRIVATE_ADDRESSES": False}
+    item = item_with(associations=[picture(f"{picture_server}/river.jpg")])
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(item))
+    run_import(path)
+    assert ArticlePage.objects.get().hero_image is None
+    assert "private or local address (127.0.0.1)" in RemoteImage.objects.get().problem
+    assert not FetchedImage.objects.exists()

@@ -9,12 +9,15 @@ pictures live on a dead host does not wait on it thousands of times.
 from __future__ import annotations
 
 import io
+import ipaddress
 import logging
+import socket
 import urllib.error
 import urllib.request
 from pathlib import PurePosixPath
 from urllib.parse import urljoin, urlsplit
 
+from django.conf import settings
 from django.core.files.images import ImageFile
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
@@ -33,6 +36,7 @@ class Fetcher:
     def __init__(self, *, enabled: bool = True, base_url: str = ""):
         self.enabled, self.base_url = enabled, base_url
         self.dead_hosts: dict[str, str] = {}
+        self.private_ok = settings.BROADSHEET_INGEST["FETCH_PRIVATE_ADDRESSES"]
 
     def image_for(self, url: str, *, title: str):
         """(Wagtail image, None) for a picture now in the library, or (None, why not)."""
@@ -49,6 +53,11 @@ class Fetcher:
             return None, "fetching pictures is switched off (--no-fetch)"
         if parts.netloc in self.dead_hosts:
             return None, self.dead_hosts[parts.netloc]
+        if not self.private_ok:
+            refusal = _private_address(parts.hostname or "")
+            if refusal:
+                self.dead_hosts[parts.netloc] = refusal
+                return None, refusal
         try:
             data = _download(url)
         except (OSError, ValueError) as exc:  # URLError and socket errors are OSErrors
@@ -67,6 +76,20 @@ class Fetcher:
             title=title[:255] or name, file=ImageFile(io.BytesIO(data), name=f"{name}.{kind}"))
         FetchedImage.objects.create(url=url[:1000], image=image)
         return image, None
+
+
+def _private_address(host: str) -> str | None:
+    """Why this host may not be fetched from (it is this machine or a private network)."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError as exc:
+        return f"could not be fetched: {exc}"
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not ip.is_global:
+            return (f"is on a private or local address ({ip}); not fetched "
+                    "(BROADSHEET_IMPORT_FETCH_PRIVATE allows it)")
+    return None
 
 
 def _download(url: str) -> bytes:

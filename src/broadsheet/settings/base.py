@@ -233,6 +233,11 @@ BROADSHEET_PAGECACHE = {
     # Pages whose widgets move on their own clock (Popular) are re-rendered after this.
     "MAX_AGE": env_int("BROADSHEET_PAGE_CACHE_MAX_AGE", 60, minimum=1),
 }
+BROADSHEET_INGEST = {
+    # Imported items name picture files by URL; an address on this machine or its private
+    # network is not fetched unless allowed (a wire or feed must not reach internal services).
+    "FETCH_PRIVATE_ADDRESSES": env_bool("BROADSHEET_IMPORT_FETCH_PRIVATE", False),
+}
 BROADSHEET_PUBLISHING = {
     "SCHEDULER": env_bool("BROADSHEET_SCHEDULER", True),
     "POLL_SECONDS": env_int("BROADSHEET_SCHEDULER_POLL", 1, minimum=1),
