@@ -131,3 +131,25 @@ def test_export_writes_valid_files_and_round_trips(tmp_path, stories):
     # And once more: the same stories, updated, not doubled.
     _, err = run("import", *files)
     assert "created 0, updated 3" in err and ArticlePage.objects.count() == 3
+
+
+def test_pictures_go_out_as_associations_and_figures(client, world, make_story):
+    from broadsheet.demo.pictures import landscape, save_image
+
+    image = save_image("River at dusk", landscape(3, size=(320, 180)))
+    story = make_story(world, "With pictures", hero_image=image, hero_alt="The river",
+                       hero_caption="The river at dusk.", hero_credit="Photo: A. Lens",
+                       body=[("paragraph", "<p>Text.</p>"),
+                             ("image", {"image": image, "caption": "Again.", "credit": "",
+                                        "alt": "The river again"})])
+    item = client.get(f"/ninjs/stories/{story.pk}.json").json()
+    valid_31(item)
+    hero = item["associations"][0]
+    assert hero["type"] == "picture" and hero["by"] == "Photo: A. Lens"
+    assert hero["renditions"][0]["width"] == 320 and hero["renditions"][0]["href"].startswith(
+        "http://testserver/media/")
+    assert {"role": "caption", "value": "The river at dusk."} in hero["descriptions"]
+    assert {"role": "alt", "value": "The river"} in hero["descriptions"]
+    assert '<figure><img src="http://testserver/media/' in item["bodies"][0]["value"]
+    assert 'alt="The river again"><figcaption>Again.</figcaption></figure>' in \
+        item["bodies"][0]["value"]
