@@ -171,3 +171,21 @@ def test_invalid_event_is_skipped_on_import_but_refused_by_check(home):
     assert "(skipped anyway)" in err and not ArticlePage.objects.exists()
     with pytest.raises(CommandError, match=r"\[0\]: \$\.eventDetails"):
         run_import("--check", timeline)
+
+
+def test_newsml_originals_import_too(home):
+    """examples/NewsML: the Business Wire originals of some of the ninjs examples."""
+    import xml.etree.ElementTree as ET
+
+    files = sorted((EXAMPLES / "NewsML").glob("*.xml"))
+    out, err = run_import(*files, section="Wire", no_fetch=True)
+    assert out.count("imported ") == len(files) and "refused 0" in err
+    for path in files:
+        item = ET.parse(path).getroot().find(".//NewsItem")  # noqa: S314
+        uri = item.findtext("Identification/NewsIdentifier/PublicIdentifier").strip()
+        page = ArticlePage.objects.get(source_uri=uri)
+        assert page.title == " ".join(item.findtext(".//NewsLines/HeadLine").split())
+        assert [b for b in page.body if b.block_type == "paragraph"]
+        photos = [c for c in item.iter("NewsComponent")
+                  if c.find("Role") is not None and c.find("Role").get("FormalName") == "Photo"]
+        assert RemoteImage.objects.filter(page=page).count() == len(photos)

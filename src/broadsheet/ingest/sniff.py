@@ -19,5 +19,7 @@ def kind_of_source(source: Path | str) -> str:
     if stripped.startswith((b"{", b"[")):
         return "ninjs"
     if stripped.startswith(b"<"):
-        return "wxr" if WXR_MARK in head else "feed"
+        if WXR_MARK in head:
+            return "wxr"
+        return "newsml" if b"<NewsML" in head else "feed"
     return "ninjs"

@@ -1,4 +1,4 @@
-"""`broadsheet import FILE...`: ninjs, WordPress exports and RSS/Atom feeds into the newsroom.
+"""`broadsheet import FILE...`: ninjs, NewsML, WordPress exports and feeds into the newsroom.
 
 Each file is its own transaction: it is imported whole or not at all. A refused file is named
 with the problem and the command goes on with the next, so one bad item in a batch from the
@@ -22,16 +22,16 @@ from broadsheet.ingest.sniff import kind_of_source
 
 
 class Command(BaseCommand):
-    help = ("Import IPTC ninjs (1.x, 2.x, 3.x) JSON files, WordPress WXR exports and RSS/Atom "
-            "feeds (files or URLs) as stories, publishing them unless --draft. Re-importing an "
-            "item (same uri, same WordPress post) updates it instead of duplicating it. A bad "
-            "file is refused whole, naming the problem; the others still import, and the "
-            "command exits non-zero listing the refused files.")
+    help = ("Import IPTC ninjs (1.x, 2.x, 3.x) JSON files, NewsML 1.x items, WordPress WXR "
+            "exports and RSS/Atom feeds (files or URLs) as stories, publishing them unless "
+            "--draft. Re-importing an item (same uri, same WordPress post) updates it instead "
+            "of duplicating it. A bad file is refused whole, naming the problem; the others "
+            "still import, and the command exits non-zero listing the refused files.")
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", metavar="FILE",
-                            help="ninjs JSON files, WordPress WXR exports, RSS/Atom feeds "
-                                 "(files or http(s) URLs).")
+                            help="ninjs JSON files, NewsML 1.x files, WordPress WXR exports, "
+                                 "RSS/Atom feeds (files or http(s) URLs).")
         parser.add_argument("--check", action="store_true",
                             help="Validate and report only; change nothing. Exits non-zero if "
                                  "any file would be refused.")
@@ -48,7 +48,7 @@ class Command(BaseCommand):
                                  "standard.version (default: the newest they satisfy).")
         parser.add_argument("--no-fetch", action="store_true",
                             help="Do not fetch picture files; record them as remote images.")
-        parser.add_argument("--format", choices=["auto", "ninjs", "wxr", "feed"],
+        parser.add_argument("--format", choices=["auto", "ninjs", "wxr", "feed", "newsml"],
                             default="auto", help="What the files are (default: look).")
 
     def handle(self, *args, files, check=False, dry_run=False, draft=False, section=None,
@@ -101,4 +101,8 @@ def _handler(kind: str):
         from broadsheet.ingest.feeds import read_feed
 
         return read_feed
+    if kind == "newsml":
+        from broadsheet.ingest.newsml import read_newsml
+
+        return read_newsml
     return read_ninjs
