@@ -38,7 +38,7 @@ class Run:
     _batch: object = None
     _new: list = field(default_factory=list)  # stories waiting in the batch, for their lines
     _sections: dict = field(default_factory=dict)
-    _committed: list = field(default_factory=list)
+    _committed: int = 0  # how many of the batch's unindexed stories are committed
 
     @property
     def batch(self):
@@ -104,7 +104,7 @@ class Run:
                     if self.dry_run:
                         raise _RollBack
                 if self._batch is not None:
-                    self._committed = list(self._batch.unindexed)
+                    self._committed = len(self._batch.unindexed)
         except _RollBack:
             self._forget()
         except RefusedFile as refusal:
@@ -134,9 +134,9 @@ class Run:
 
     def _forget(self) -> None:
         if self._batch is not None:
-            indexed_before = self._committed
+            committed = self._batch.unindexed[:self._committed]
             self._batch.reset()
-            self._batch.unindexed = list(indexed_before)  # only what committed
+            self._batch.unindexed = committed  # what was rolled back is not to be indexed
         self._new = []
         self._sections = {}  # a section made in the rolled-back file is gone
 
