@@ -130,6 +130,7 @@ class StoryBatch:
                      for n, author_id in enumerate(dict.fromkeys(new.author_ids))]
             page.bylines = lines
             page.corrections = []
+            page.wagtail_admin_comments = []  # editors' comments: none on a new story
             names = " ".join(self.author_names.get(a, "") for a in new.author_ids)
             page.author_names = lambda names=names: names  # the search field, without a query
             tagged += list(page.tagged_items.all())
@@ -199,7 +200,7 @@ def index_later(ids: list[int], *, size: int = 500) -> None:
     """Index stories written with defer_index, in batches, with what the index needs."""
     for start in range(0, len(ids), size):
         stories = list(ArticlePage.objects.filter(pk__in=ids[start:start + size])
-                       .prefetch_related("tagged_items__tag", "bylines__author"))
+                       .prefetch_related("tags", "bylines__author"))
         for story in stories:
             names = " ".join(b.author.name for b in story.bylines.all())
             story.author_names = lambda names=names: names  # no query per story
