@@ -21,6 +21,7 @@ urlpatterns = [
     path("feeds/<str:fmt>", syndication_views.feed, name="feed"),
     path("feeds/<str:kind>/<path:key>/<str:fmt>", syndication_views.feed, name="scoped_feed"),
     path("search/", archive_views.search_page, name="search"),
+    path("ninjs/", include("broadsheet.exchange.urls")),
     path("robots.txt", syndication_views.robots, name="robots"),
     path("sitemap.xml", syndication_views.sitemap_index, name="sitemap_index"),
     path("sitemap-news.xml", syndication_views.news_sitemap, name="news_sitemap"),

@@ -72,11 +72,19 @@ def newsroom(live_server, transactional_db, make_section, make_story, reader):
                                   for i, s in enumerate(stories)])
     rebuild_counts()  # Popular reads the folded counts
     Comment.objects.create(story=stories[0], author=reader, body="A <b>reader</b> comment.")
+    from broadsheet.frontpage.models import HomePage
+    from broadsheet.masthead.models import StandardPage
+
+    about = HomePage.objects.get().add_child(instance=StandardPage(
+        title="About us", slug="about", body=[("paragraph", "<p>Who we are.</p>"),
+                                              ("subhead", "Contact"),
+                                              ("list", {"ordered": False, "items": ["Mail"]})]))
+    about.save_revision().publish()
     lead = stories[0]
     return live_server.url, [
         "/", world.url, lead.url, author.get_absolute_url(), "/topics/harbour/",
         f"/discussion/{lead.pk}/", "/accounts/login/", "/no-such-page/",
-        "/search/?q=harbour", "/privacy/readership/",
+        "/search/?q=harbour", "/privacy/readership/", "/about/",
     ]
 
 

@@ -19,7 +19,7 @@ class HomePage(Page):
     stories_per_section = models.PositiveSmallIntegerField(default=4)
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["sections.SectionPage"]
+    subpage_types = ["sections.SectionPage", "masthead.StandardPage"]
     content_panels = [*Page.content_panels, FieldPanel("top_stories_count"),
                       FieldPanel("stories_per_section")]
     max_count_per_parent = 1

@@ -1,14 +1,21 @@
-"""Reading IPTC ninjs 3.x: validate against IPTC's schema, then map the item to a story.
+"""Reading IPTC ninjs 1.x, 2.x and 3.x: validate against IPTC's schema, then map to a story.
 
 Nothing here touches the database: `parse()` turns a file into a `Story`, or raises
 `RefusedFile` naming the file, where in it (a JSON path, or a line and column) and what is
-wrong. The schemas are IPTC's published files, shipped in `schemas/` so that an import needs
-neither the network nor a copy of the standard beside the installation.
+wrong, or `SkippedItem` for a valid item that is not a story (a lone picture, an event). The
+schemas are IPTC's published files, shipped in `schemas/` so that an import needs neither the
+network nor a copy of the standard beside the installation.
+
+Which schema: the version the item declares (`standard.version`), else the one the operator
+names (`--ninjs-version`), else the newest version the item satisfies. Once valid, an item of
+any version is read through one mapping: 1.x and 2.x names (`headline`, `body_xhtml`,
+`versioncreated`, `byline`, associations keyed by name) are read as their 3.x equivalents.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -18,13 +25,16 @@ import jsonschema
 from django.utils.dateparse import parse_datetime
 from referencing import Registry, Resource
 
-from .bodies import blocks_from_html, blocks_from_text
+from .bodies import richest_body
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
-VERSIONS = {"3.0": "ninjs-schema_3.0.json", "3.1": "ninjs-schema_3.1.json"}
+# Release versions only, oldest first; IPTC's 1.x_dev/2.x_dev drafts are not releases.
+VERSIONS = {v: f"ninjs-schema_{v}.json"
+            for v in ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "2.0", "2.1", "2.2",
+                      "3.0", "3.1")}
 NEWEST = "3.1"
 STORY_TYPES = {"text", "composite"}  # pictures, video, events and planning are not stories
-HTML_TYPES = {"text/html", "application/xhtml+xml"}
+PICTURE_TYPES = {"picture", "graphic"}
 WITHDRAWN = {"withheld", "canceled"}
 MAX_URI = 500  # ArticlePage.source_uri
 
@@ -37,9 +47,28 @@ class RefusedFile(Exception):
         super().__init__(f"{path}: {problem}")
 
 
+class SkippedItem(Exception):
+    """A valid item that is not a story (a picture, a video, an event): nothing to import."""
+
+    def __init__(self, path: Path | str, reason: str):
+        self.path, self.reason = str(path), reason
+        super().__init__(f"{path}: {reason}")
+
+
+@dataclass
+class Picture:
+    """A picture that goes with a story: its best file, and the words that go with it."""
+
+    uri: str
+    href: str = ""  # the largest image rendition; empty when the item gives none
+    caption: str = ""
+    credit: str = ""
+    alt: str = ""
+
+
 @dataclass
 class Story:
-    """One ninjs item, in the newsroom's terms."""
+    """One item, in the newsroom's terms (ninjs, a feed entry or a WordPress post)."""
 
     uri: str
     headline: str = ""
@@ -54,12 +83,19 @@ class Story:
     updated: datetime | None = None
     embargoed_until: datetime | None = None
     withdrawn: bool = False  # pubStatus withheld or canceled: take the story down
+    pictures: list[Picture] = field(default_factory=list)  # the first is the hero
+    version: str = ""  # the ninjs version the item was validated against
+    authors: list | None = None  # Author snippets for the byline (WordPress); None: keep
+    hero: tuple | None = None  # set by the writer: (image, Picture) once the file is in
 
 
-def parse(path: Path | str, *, default_section: str | None = None) -> Story:
+def parse(path: Path | str, *, default_section: str | None = None,
+          version: str | None = None) -> Story:
     item = load(path)
-    validate(item, path)
-    return story_from(item, path, default_section=default_section)
+    used = validate(item, path, version=version, declared=True)
+    story = story_from(item, path, default_section=default_section)
+    story.version = used
+    return story
 
 
 def load(path: Path | str) -> dict:
@@ -67,6 +103,10 @@ def load(path: Path | str) -> dict:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RefusedFile(path, f"cannot be read: {exc}") from None
+    return loads(text, path)
+
+
+def loads(text: str, path: Path | str) -> dict:
     try:
         item = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -77,46 +117,201 @@ def load(path: Path | str) -> dict:
     return item
 
 
-# ninjs points at GeoJSON's schema on the web for the geometry of places. Imports must work
-# offline and we do not use geometry, so that one reference resolves to an open schema.
-_OFFLINE = Registry().with_resource(
-    "https://geojson.org/schema/GeoJSON.json",
-    Resource.from_contents({"$schema": "https://json-schema.org/draft/2020-12/schema"}))
+@cache
+def _registry() -> Registry:
+    # ninjs points at GeoJSON's schema on the web for the geometry of places; imports must
+    # work offline, so the copy shipped beside the ninjs schemas answers for it.
+    geojson = json.loads((SCHEMAS / "GeoJSON.json").read_text(encoding="utf-8"))
+    return Registry().with_resource("https://geojson.org/schema/GeoJSON.json",
+                                    Resource.from_contents(geojson))
 
 
 @cache
-def _validator(version: str) -> jsonschema.Draft202012Validator:
+def _validator(version: str):
     schema = json.loads((SCHEMAS / VERSIONS[version]).read_text(encoding="utf-8"))
     validator_class = jsonschema.validators.validator_for(schema)  # the draft it declares
-    return validator_class(schema, registry=_OFFLINE)
+    return validator_class(schema, registry=_registry())
 
 
-def schema_version(item: dict, path: Path | str) -> str:
-    """The schema to check against: the one the item declares, else the newest 3.x."""
+def declared_version(item: dict, path: Path | str) -> str | None:
+    """The release the item names in `standard.version` (3.x and TT's profiles carry one)."""
     standard = item.get("standard")
     version = standard.get("version") if isinstance(standard, dict) else None
     if version is None:
-        return NEWEST
-    if version in VERSIONS:
+        return None
+    return known_version(version, path, where="$.standard.version")
+
+
+def known_version(version, path: Path | str, *, where: str) -> str:
+    """A version as a release we have a schema for: "3.1.0" is 3.1, a later 3.x is 3.1."""
+    match = re.match(r"\s*(\d+)\.(\d+)", version) if isinstance(version, str) else None
+    if match:  # "3.1.0" and "2.0-dev" name their release too
+        major_minor = f"{int(match.group(1))}.{int(match.group(2))}"
+        if major_minor in VERSIONS:
+            return major_minor
+        major = major_minor.split(".")[0]
+        later = [v for v in VERSIONS if v.split(".")[0] == major]
+        if later and int(match.group(2)) > int(later[-1].split(".")[1]):
+            return later[-1]  # a newer minor version only adds properties
+    raise RefusedFile(path, f"{where}: ninjs {version!r} is not a version Broadsheet reads "
+                            f"(it reads {', '.join(VERSIONS)})")
+
+
+def validate(item: dict, path: Path | str, *, version: str | None = None,
+             declared: bool = False) -> str:
+    """Check the item against IPTC's schema and return the version it was checked against.
+
+    With `declared`, the version the item declares wins over `version` (the operator's
+    default for items that declare none). With no version at all, the item is checked
+    against every release, newest first, and the first it satisfies is its version.
+    """
+    if declared:
+        version = declared_version(item, path) or version
+    elif version is None:
+        version = declared_version(item, path)
+    if version is not None:
+        if version not in VERSIONS:
+            version = known_version(version, path, where="--ninjs-version")
+        _raise_first(path, version, list(_validator(version).iter_errors(item)))
         return version
-    if isinstance(version, str) and version.startswith("3."):
-        return NEWEST  # a later 3.x: minor versions only add properties
-    raise RefusedFile(path, f"$.standard.version: ninjs {version!r} is not supported "
-                            "(Broadsheet reads ninjs 3.x)")
+    problems = {}
+    for candidate in reversed(VERSIONS):
+        errors = list(_validator(candidate).iter_errors(item))
+        if not errors:
+            return candidate
+        problems[candidate] = errors
+    # Valid against none: show what is wrong against the newest release of the generation
+    # its property names belong to (3.x writes versionCreated, 2.x headlines, 1.x headline).
+    closest = _generation(item)
+    _raise_first(path, closest, problems[closest], note=" (valid against no ninjs release; "
+                                                         f"checked as {closest})")
+    raise AssertionError("unreachable")
 
 
-def validate(item: dict, path: Path | str, *, version: str | None = None) -> None:
-    """Check the item against IPTC's schema: `version`, else the one it declares."""
-    errors = list(_validator(version or schema_version(item, path)).iter_errors(item))
-    if errors:
-        # The first problem in document order is the one a person fixing the file meets first.
-        errors.sort(key=lambda e: [(isinstance(p, str), p) for p in e.absolute_path])
-        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-        raise RefusedFile(path, f"{errors[0].json_path}: {errors[0].message}{more}")
+def _generation(item: dict) -> str:
+    def camel(node, depth=0) -> bool:
+        if isinstance(node, list):
+            return depth < 4 and any(camel(value, depth + 1) for value in node)
+        return isinstance(node, dict) and depth < 4 and any(
+            (key != key.lower() and not key.startswith("$")) or camel(value, depth + 1)
+            for key, value in node.items())
+
+    if camel(item):
+        return NEWEST
+    if {"headlines", "bodies", "descriptions"} & set(item):
+        return "2.2"
+    return "1.6"
+
+
+def _raise_first(path, version: str, errors: list, *, note: str = "") -> None:
+    if not errors:
+        return
+    # The first problem in document order is the one a person fixing the file meets first.
+    errors.sort(key=lambda e: [(isinstance(p, str), p) for p in e.absolute_path])
+    others = len(errors) - 1
+    more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
+    raise RefusedFile(path, f"{errors[0].json_path}: {errors[0].message}{more}"
+                            f" [ninjs {version}]{note}")
+
+
+@cache
+def _known_properties() -> frozenset[str]:
+    """Every property name any ninjs release defines, anywhere in an item."""
+    names: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("properties", "patternProperties") and isinstance(value, dict):
+                    names.update(value)
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for name in VERSIONS.values():
+        walk(json.loads((SCHEMAS / name).read_text(encoding="utf-8")))
+    return frozenset(names)
+
+
+def profile_extensions(item: dict) -> tuple[dict, list[str]]:
+    """An item of an agency's ninjs profile (standard.name other than "ninjs", e.g. TT's
+    TTNINJS) may carry top-level properties of its own. They are set aside, so the rest is
+    checked against ninjs and imported; the names are returned for a warning."""
+    standard = item.get("standard")
+    name = standard.get("name") if isinstance(standard, dict) else None
+    if not isinstance(name, str) or name.strip().lower() == "ninjs":
+        return item, []
+    extras = [key for key in item if key not in _known_properties()]
+    return {k: v for k, v in item.items() if k not in extras}, extras
+
+
+def an(word: str) -> str:
+    return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
+
+
+# Reading every version as one ------------------------------------------------------------
+
+# 1.x/2.x property names and their 3.x equivalents (3.0 renamed to camelCase).
+_RENAMED = {"versioncreated": "versionCreated", "firstcreated": "firstCreated",
+            "pubstatus": "pubStatus", "embargoed": "embargoedUntil",
+            "embargoeduntil": "embargoedUntil", "byline": "by", "subject": "subjects",
+            "place": "places", "person": "people", "organisation": "organisations",
+            "contenttype": "contentType", "mimetype": "contentType",
+            "copyrightnotice": "copyrightNotice", "copyrightholder": "copyrightHolder"}
+# 1.x bodies and descriptions were properties named after their format.
+_BODIES = {"body_text": "text/plain", "body_xhtml": "application/xhtml+xml",
+           "body_html5": "text/html", "body_html": "text/html"}
+_DESCRIPTIONS = {"description_text": "text/plain", "description_xhtml": "application/xhtml+xml",
+                 "description_html5": "text/html"}
+
+
+def as_v3(item: dict) -> dict:
+    """The item with 1.x/2.x names read as 3.x ones (a 3.x item is returned as it is)."""
+    out = {}
+    for key, value in item.items():
+        out.setdefault(_RENAMED.get(key, key), value)
+    if "headlines" not in out and isinstance(out.get("headline"), str):
+        out["headlines"] = [{"role": "main", "value": out["headline"]}]
+    if "bodies" not in out:
+        out["bodies"] = [{"role": "text", "contentType": kind, "value": out[key]}
+                         for key, kind in _BODIES.items() if isinstance(out.get(key), str)]
+    if "descriptions" not in out:
+        out["descriptions"] = [{"role": "summary", "contentType": kind, "value": out[key]}
+                               for key, kind in _DESCRIPTIONS.items()
+                               if isinstance(out.get(key), str)]
+    out["bodies"] = [_renamed(b) for b in out.get("bodies") or [] if isinstance(b, dict)]
+    for key in ("subjects", "places", "people", "organisations", "headlines", "descriptions"):
+        if isinstance(out.get(key), dict):  # a single object where a list is meant
+            out[key] = [out[key]]
+        out[key] = [e for e in out.get(key) or [] if isinstance(e, dict)]
+    associations = out.get("associations") or []
+    if isinstance(associations, dict):  # 1.x/2.x: keyed by name
+        associations = [{"name": name, **a} for name, a in associations.items()
+                        if isinstance(a, dict)]
+    out["associations"] = [as_v3(a) for a in associations if isinstance(a, dict)]
+    renditions = out.get("renditions") or []
+    if isinstance(renditions, dict):
+        renditions = [{"name": name, **r} for name, r in renditions.items()
+                      if isinstance(r, dict)]
+    out["renditions"] = [_renamed(r) for r in renditions if isinstance(r, dict)]
+    return out
+
+
+def _renamed(entry: dict) -> dict:
+    return {_RENAMED.get(k, k): v for k, v in entry.items()}
+
+
+def kind_of(item: dict) -> str:
+    """What the item is: its declared type; an undeclared one with event details is an event."""
+    if item.get("type"):
+        return item["type"]
+    return "event" if "eventDetails" in item else "text"
 
 
 def story_from(item: dict, path: Path | str, *, default_section: str | None = None) -> Story:
-    """Map a schema-valid item to a story, refusing what cannot become a page."""
+    """Map a schema-valid item (any version) to a story, refusing what cannot become a page."""
+    item = as_v3(item)
     if len(item["uri"]) > MAX_URI:
         raise RefusedFile(path, f"$.uri: longer than {MAX_URI} characters; an identifier that "
                                 "long cannot be looked up again")
@@ -124,39 +319,43 @@ def story_from(item: dict, path: Path | str, *, default_section: str | None = No
     if story.withdrawn:
         return story  # a take-down notice needs nothing but the uri of what it takes down
 
-    kind = item.get("type", "text")
+    kind = kind_of(item)
     if kind not in STORY_TYPES:
-        raise RefusedFile(path, f"$.type: {kind!r} items are not stories; only text items "
-                                "can be imported")
+        raise SkippedItem(path, f"skipped: {an(kind)} item is not a story ($.type {kind!r}); "
+                                "only text and composite items are imported")
 
-    headlines = item.get("headlines") or []
+    headlines = item["headlines"]
     # ninjs: "for a simple headline use one object only containing the value property".
     story.headline = _value(headlines, "main") or _value(headlines, None)
     if not story.headline:
         raise RefusedFile(path, "$.headlines: no headline with role \"main\"")
     story.headline = story.headline[:255]
     story.dek = _value(headlines, "sub")[:300]
-    story.summary = _value(item.get("descriptions"), "summary")[:500]
+    story.summary = (_value(item["descriptions"], "summary")
+                     or _value(item["descriptions"], None))[:500]
 
-    subjects = item.get("subjects") or []
+    subjects = item["subjects"]
     story.section = next((_name(s) for s in subjects
                           if s.get("rel") == "section" and _name(s)), default_section)
     if not story.section:
         raise RefusedFile(path, "$.subjects: no subject with rel \"section\" to file the story "
                                 "under; add one, or name a section with --section")
 
-    names = [_name(e) for key in ("people", "places", "organisations")
-             for e in item.get(key) or []]
+    names = [_name(e) for key in ("people", "places", "organisations") for e in item[key]]
     names += [_name(s) for s in subjects if s.get("rel") != "section"]
     story.tags = list(dict.fromkeys(n[:100] for n in names if n))
 
-    story.body = _body(item.get("bodies") or [])
+    story.body = richest_body([(_media_type(b), b.get("value") or "") for b in item["bodies"]
+                               if isinstance(b.get("value"), str)])
     if story.body and story.body[0] == ("subhead", story.headline):
         del story.body[0]  # a whole HTML document repeats the headline as its <h1>
-    story.byline = (item.get("by") or "").strip()[:300]
+    by = item.get("by")
+    story.byline = (by if isinstance(by, str) else "").strip()[:300]
     story.language = (item.get("language") or "en").strip()
     if len(story.language) > 35:
         raise RefusedFile(path, f"$.language: {story.language[:40]!r}... is not a language tag")
+    story.pictures = [_picture(a) for a in item["associations"]
+                      if kind_of(a) in PICTURE_TYPES]
 
     # The wire's own times, so a story imported late still shows when it was published.
     dates = [d for d in (_date(item, "firstCreated", path), _date(item, "versionCreated", path))
@@ -167,32 +366,44 @@ def story_from(item: dict, path: Path | str, *, default_section: str | None = No
     return story
 
 
-def _body(bodies: list[dict]) -> list:
-    """Blocks from the richest body given: HTML if there is one, else plain text."""
-    for body in bodies:
-        if _media_type(body) in HTML_TYPES and body["value"].strip():
-            return blocks_from_html(body["value"])
-    for body in bodies:
-        if _media_type(body) == "text/plain" and body["value"].strip():
-            return blocks_from_text(body["value"])
-    return []
+def _picture(association: dict) -> Picture:
+    """The best file of a picture association and its caption, credit and alt text."""
+    images = [r for r in association["renditions"]
+              if isinstance(r.get("href"), str)
+              and str(r.get("contentType") or "image/").startswith("image/")]
+    best = max(images, key=lambda r: (r.get("width") or 0) * (r.get("height") or 0),
+               default={})
+    descriptions = association["descriptions"]
+    caption = (_value(descriptions, "caption") or _value(descriptions, None)
+               or _value(descriptions, "summary") or _value(association["headlines"], "main")
+               or _value(association["headlines"], None))
+    by = association.get("by")
+    credit = by if isinstance(by, str) else ""
+    credit = credit or str(association.get("copyrightNotice") or "")
+    alt = (_value(descriptions, "alt") or _value(descriptions, "alternative")
+           or _value(association["headlines"], "main") or caption)
+    return Picture(uri=str(association.get("uri") or ""), href=best.get("href", ""),
+                   caption=caption[:500], credit=" ".join(credit.split())[:200],
+                   alt=alt[:250])
 
 
 def _media_type(body: dict) -> str:
     """The body's media type without parameters (text/html; charset=utf-8 is HTML too)."""
     # A body without a type is plain text: the ninjs examples send text that way.
-    return (body.get("contentType") or "text/plain").split(";")[0].strip().lower()
+    return str(body.get("contentType") or "text/plain").split(";")[0].strip().lower()
 
 
 def _value(items, role: str | None) -> str:
     for item in items or []:
-        if item.get("role") == role and item["value"].strip():
-            return " ".join(item["value"].split())
+        value = item.get("value")
+        if item.get("role") == role and isinstance(value, str) and value.strip():
+            return " ".join(value.split())
     return ""
 
 
 def _name(entity: dict) -> str:
-    return " ".join((entity.get("name") or "").split())
+    name = entity.get("name")
+    return " ".join(name.split()) if isinstance(name, str) else ""
 
 
 def _date(item: dict, key: str, path) -> datetime | None:
@@ -200,7 +411,7 @@ def _date(item: dict, key: str, path) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = parse_datetime(value)
+        parsed = parse_datetime(value) if isinstance(value, str) else None
     except ValueError:
         parsed = None
     if parsed is None or parsed.tzinfo is None:

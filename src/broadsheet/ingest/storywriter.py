@@ -2,12 +2,14 @@
 
 A story is found again by its ninjs `uri`, so importing the same item twice updates the page
 (a new revision) instead of making a second one. An update keeps the page's place and address:
-moving a story between sections is an editor's decision, not the wire's.
+moving a story between sections is an editor's decision, not the wire's. Pictures are fetched
+into the image library when reachable; otherwise the story goes in without them and each is
+recorded as a `RemoteImage` with a warning.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -20,7 +22,10 @@ from broadsheet.articles.models import ArticlePage
 from broadsheet.frontpage.setup import ensure_home
 from broadsheet.sections.models import SectionPage
 
-from .ninjs import RefusedFile, Story
+from .bodies import InlinePicture
+from .images import Fetcher
+from .models import RemoteImage
+from .ninjs import Picture, RefusedFile, Story
 
 
 @dataclass
@@ -29,6 +34,7 @@ class Imported:
     created: bool
     status: str  # "published", "draft", "scheduled" or "withdrawn"
     scheduled_for: datetime | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def section_named(name: str) -> SectionPage:
@@ -56,38 +62,114 @@ def _free_slug(parent: Page, text: str, *, fallback: str) -> str:
     return slug
 
 
-def _fill(page: ArticlePage, story: Story) -> None:
+def _fill(page: ArticlePage, story: Story, *, fetcher: Fetcher, remote: list) -> None:
     page.title = page.draft_title = story.headline
     page.dek = story.dek
     page.summary = story.summary
-    page.body = story.body
+    page.body = _with_pictures(story, fetcher=fetcher, remote=remote)
     page.byline = story.byline
     page.language = story.language
     page.tags.set(story.tags)
+    if story.authors is not None:
+        from broadsheet.articles.models import Byline
+
+        page.bylines = [Byline(author=author, sort_order=n)
+                        for n, author in enumerate(story.authors)]
     # An embargo still to come schedules the story (the publishing scheduler releases it);
     # one already past is simply history.
     embargo = story.embargoed_until
     page.go_live_at = embargo if embargo and embargo > timezone.now() else None
 
 
+def _with_pictures(story: Story, *, fetcher: Fetcher, remote: list) -> list:
+    """The body with its pictures as image blocks, and the hero set, where files could be
+    fetched; pictures that could not be are listed in `remote` as (role, picture, problem)."""
+    page_hero = None
+    pictures = list(story.pictures)
+    if pictures:
+        hero = pictures.pop(0)
+        image, problem = fetcher.image_for(hero.href, title=hero.caption or story.headline) \
+            if hero.href else (None, "the item gives no image file for it")
+        if image:
+            page_hero = (image, hero)
+        else:
+            remote.append(("hero", hero, problem))
+    story.hero = page_hero
+    body = []
+    for kind, value in [*story.body, *(("picture", p) for p in pictures)]:
+        if kind != "picture":
+            body.append((kind, value))
+            continue
+        picture = value
+        href = picture.href if isinstance(picture, Picture) else picture.src
+        image, problem = fetcher.image_for(href, title=picture.caption or story.headline) \
+            if href else (None, "the item gives no image file for it")
+        if image is None:
+            remote.append(("inline", picture, problem))
+            continue
+        body.append(("image", {"image": image, "caption": picture.caption[:500],
+                               "credit": getattr(picture, "credit", "")[:200],
+                               "alt": (picture.alt or picture.caption)[:250]}))
+    return body
+
+
+def _set_hero(page: ArticlePage, story: Story) -> None:
+    if story.hero:
+        image, picture = story.hero
+        page.hero_image = image
+        page.hero_caption, page.hero_credit = picture.caption, picture.credit
+        page.hero_alt = picture.alt or picture.caption or story.headline[:250]
+    else:
+        page.hero_image = None
+        page.hero_caption = page.hero_credit = page.hero_alt = ""
+
+
+def _record_remote(page: ArticlePage, remote: list, imported: Imported, *,
+                   new: bool = False) -> None:
+    if not new:  # a new page has none yet: no need to ask
+        RemoteImage.objects.filter(page=page, role__in=["hero", "inline"]).delete()
+    for role, picture, problem in remote:
+        url = picture.href if isinstance(picture, Picture) else picture.src
+        credit = picture.credit if isinstance(picture, Picture) else ""
+        RemoteImage.objects.create(page=page, url=(url or picture_uri(picture))[:1000],
+                                   role=role, caption=picture.caption[:500],
+                                   credit=credit[:200], alt=picture.alt[:250],
+                                   problem=problem[:500])
+        imported.warnings.append(f"{role} picture {(url or picture_uri(picture))[:200]} "
+                                 f"{problem}; recorded as a remote image")
+
+
+def picture_uri(picture: Picture | InlinePicture) -> str:
+    return getattr(picture, "uri", "") or getattr(picture, "src", "")
+
+
 @transaction.atomic
-def write(story: Story, *, path, draft: bool = False) -> Imported:
-    """Create or update the story for `story.uri`, publishing it unless `draft`."""
+def write(story: Story, *, path, draft: bool = False, fetcher: Fetcher | None = None,
+          parent: Page | None = None) -> Imported:
+    """Create or update the story for `story.uri`, publishing it unless `draft`.
+
+    A new story goes under `parent` when given, else under the section it names.
+    """
+    fetcher = fetcher or Fetcher()
     existing = ArticlePage.objects.filter(source_uri=story.uri).first()
     if story.withdrawn:
         return _withdraw(existing, story, path)
 
+    remote: list = []
     if existing is None:
-        section = _refusing_invalid(path, lambda: section_named(story.section))
+        section = parent or _refusing_invalid(path, lambda: section_named(story.section))
         page = ArticlePage(source_uri=story.uri, live=False,
                            slug=_free_slug(section, story.headline, fallback="story"))
-        _fill(page, story)
+        _fill(page, story, fetcher=fetcher, remote=remote)
+        _set_hero(page, story)
         _refusing_invalid(path, lambda: section.add_child(instance=page))
     else:
         page = existing.get_latest_revision_as_object()
-        _fill(page, story)
+        _fill(page, story, fetcher=fetcher, remote=remote)
+        _set_hero(page, story)
     revision = _refusing_invalid(path, lambda: page.save_revision(log_action=True))
     imported = Imported(page=page, created=existing is None, status="draft")
+    _record_remote(page, remote, imported)
     if draft:
         return imported
 
@@ -100,6 +182,40 @@ def write(story: Story, *, path, draft: bool = False) -> Imported:
     else:
         imported.status = "published"
         _keep_wire_times(page, story, first_time=first_time)
+    return imported
+
+
+def add_new(story: Story, *, path, batch, draft: bool = False,
+            fetcher: Fetcher | None = None, sections=None) -> Imported | None:
+    """A story seen for the first time, published now or a draft: written with `batch` (in
+    bulk, see bulk.py) when the batch is flushed. None when it needs the one-at-a-time way
+    (an update, an embargo still to come, a take-down); then call write()."""
+    from .bulk import NewStory
+
+    embargo = story.embargoed_until
+    if story.withdrawn or (embargo and embargo > timezone.now()):
+        return None
+    if ArticlePage.objects.filter(source_uri=story.uri).exists():
+        return None
+    section = _refusing_invalid(path, lambda: (sections or section_named)(story.section))
+    remote: list = []
+    page = ArticlePage(source_uri=story.uri, live=not draft, title=story.headline[:255],
+                       slug=batch.free_slug(section, story.headline), dek=story.dek,
+                       summary=story.summary, byline=story.byline, language=story.language)
+    page.body = _with_pictures(story, fetcher=fetcher or Fetcher(), remote=remote)
+    _set_hero(page, story)
+    if page.live:
+        now = timezone.now()
+        page.first_published_at = story.first_published or now
+        page.last_published_at = max(story.updated or page.first_published_at,
+                                     page.first_published_at)
+    imported = Imported(page=page, created=True, status="draft" if draft else "published")
+
+    def after(page):
+        _record_remote(page, remote, imported, new=True)
+
+    batch.add(NewStory(parent=section, page=page, tags=story.tags,
+                       author_ids=[a.pk for a in story.authors or []], after=[after]))
     return imported
 
 
@@ -139,3 +255,22 @@ def _refusing_invalid(path, save):
                               for field, messages in exc.message_dict.items())
                     if hasattr(exc, "error_dict") else " ".join(exc.messages))
         raise RefusedFile(path, f"cannot be saved as a story: {problems}") from None
+
+
+def report(imported: Imported) -> str:
+    """One line for the operator: what happened to the story and where it is."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    page = imported.page
+    url = page.full_url or page.url_path
+    if imported.status == "withdrawn":
+        return f"withdrawn {url} (unpublished)"
+    if imported.status == "scheduled":
+        return f"imported {url} (scheduled for {imported.scheduled_for.isoformat()})"
+    if imported.status == "draft":
+        # Nobody can see a draft at its address; the editor reviews it in the admin.
+        admin = settings.WAGTAILADMIN_BASE_URL + reverse("wagtailadmin_pages:edit",
+                                                         args=[page.pk])
+        return f"imported {url} (draft; review it at {admin})"
+    return f"imported {url}"

@@ -1,10 +1,15 @@
-"""The masthead: the site's name, tagline and navigation, shown on every page."""
+"""The masthead: the site's name, tagline and navigation, shown on every page; and the
+site's standing pages (About us, Contact, Terms), which belong to the site, not to a desk."""
 
 from __future__ import annotations
 
 from django.db import models
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import StreamField
+from wagtail.models import Page
+
+from broadsheet.articles.blocks import ArticleBodyBlock
 
 
 @register_setting(icon="site")
@@ -18,3 +23,17 @@ class Masthead(BaseSiteSetting):
 
     class Meta:
         verbose_name = "Masthead"
+
+
+class StandardPage(Page):
+    """A plain page of the site: About us, Contact, a WordPress page moved in. No byline, no
+    date, no comments; it can hold pages below it (Contact > Offices)."""
+
+    body = StreamField(ArticleBodyBlock(), blank=True)
+
+    parent_page_types = ["frontpage.HomePage", "masthead.StandardPage"]
+    subpage_types = ["masthead.StandardPage"]
+    content_panels = [*Page.content_panels, FieldPanel("body")]
+
+    class Meta:
+        verbose_name = "plain page"

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "broadsheet.syndication",
     "broadsheet.archive",
     "broadsheet.ingest",
+    "broadsheet.exchange",
     "broadsheet.demo",
     # Wagtail: editor, revisions, workflows, scheduling, images, search.
     "wagtail.contrib.settings",
@@ -108,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "broadsheet.ingest.middleware.WordPressLinkMiddleware",  # /?p=N of a WordPress move-in
 ]
 
 ROOT_URLCONF = "broadsheet.urls"
@@ -240,6 +242,11 @@ BROADSHEET_PAGECACHE = {
     "ENABLED": env_bool("BROADSHEET_PAGE_CACHE", True),
     # Pages whose widgets move on their own clock (Popular) are re-rendered after this.
     "MAX_AGE": env_int("BROADSHEET_PAGE_CACHE_MAX_AGE", 60, minimum=1),
+}
+BROADSHEET_INGEST = {
+    # Imported items name picture files by URL; an address on this machine or its private
+    # network is not fetched unless allowed (a wire or feed must not reach internal services).
+    "FETCH_PRIVATE_ADDRESSES": env_bool("BROADSHEET_IMPORT_FETCH_PRIVATE", False),
 }
 BROADSHEET_PUBLISHING = {
     "SCHEDULER": env_bool("BROADSHEET_SCHEDULER", True),
