@@ -34,6 +34,9 @@ class Comment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                                related_name="reader_comments")
     body = models.TextField(max_length=5000)
+    # The name an imported comment (a WordPress move-in) was signed with: it has no account
+    # here. Empty for readers' own comments, which show their profile's name.
+    guest_name = models.CharField(max_length=200, blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPROVED,
                               db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -71,6 +74,8 @@ class Comment(models.Model):
 
     @property
     def display_name(self) -> str:
+        if self.author_id is None and self.guest_name:
+            return self.guest_name
         return display_name_of(self.author)
 
     @property

@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 from wagtail.contrib.redirects.models import Redirect
@@ -441,7 +440,9 @@ class WordPressImport:
             body = plain_text(comment.get("wp:comment_content", ""))[:5000] or "(empty)"
             when = _gmt(comment.get("wp:comment_date_gmt")) or _gmt(
                 comment.get("wp:comment_date")) or timezone.now()
-            new.append((Comment(story_id=page.pk, body=body, status=status), when))
+            guest = " ".join(plain_text(comment.get("wp:comment_author", "")).split())[:200]
+            new.append((Comment(story_id=page.pk, body=body, status=status,
+                                guest_name=guest), when))
             parent = comment.get("wp:comment_parent", "0")
             maps.append(ImportedObject(
                 source=self.source, kind="comment", external_id=wp_id,
@@ -523,22 +524,26 @@ class WordPressImport:
 
 
 def link_threads(maps: list[ImportedObject], known: dict[str, ImportedObject]) -> int:
-    """Set each reply's parent comment, when comments can have one.
+    """Thread the imported comments the way the comments app does: WordPress nests replies
+    without limit, Broadsheet two levels deep, so `parent` is the reply's top-level ancestor
+    and `reply_to` the comment it actually answers. A reply whose parent was not imported
+    stays top-level."""
+    def imported(external_id: str | None) -> ImportedObject | None:
+        found = known.get(external_id) if external_id else None
+        return found if found is not None and found.object_id else None
 
-    Comment has no parent field yet (threading is being added to the comments app); until it
-    has, the WordPress parent ids wait in ImportedObject.parent_external_id and nothing is
-    done here. A reply whose parent was not imported stays top-level.
-    """
-    try:
-        Comment._meta.get_field("parent")
-    except FieldDoesNotExist:
-        return 0
     replies = []
     for mapping in maps:
-        parent = known.get(mapping.parent_external_id) if mapping.parent_external_id else None
-        if parent is not None and parent.object_id and mapping.object_id:
-            replies.append(Comment(pk=mapping.object_id, parent_id=parent.object_id))
-    Comment.objects.bulk_update(replies, ["parent"])
+        answered = imported(mapping.parent_external_id)
+        if answered is None or not mapping.object_id:
+            continue
+        root, seen = answered, {mapping.external_id}
+        while (up := imported(root.parent_external_id)) is not None and up.external_id not in seen:
+            seen.add(root.external_id)  # a loop in a broken export ends the climb
+            root = up
+        replies.append(Comment(pk=mapping.object_id, parent_id=root.object_id,
+                               reply_to_id=answered.object_id))
+    Comment.objects.bulk_update(replies, ["parent", "reply_to"])
     return len(replies)
 
 
