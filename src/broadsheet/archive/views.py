@@ -5,9 +5,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
-from broadsheet.articles.visibility import restricted_q
 from broadsheet.people.models import Author
-from broadsheet.sections.models import SectionPage
+from broadsheet.sections.models import live_sections
 
 from .finder import finds_anything, hits, search
 from .suggest import did_you_mean
@@ -17,8 +16,7 @@ PAGE_SIZE = 20
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search stories", max_length=200, required=False)
-    section = forms.ModelChoiceField(queryset=SectionPage.objects.none(), required=False,
-                                     empty_label="All sections")
+    section = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     author = forms.ModelChoiceField(queryset=Author.objects.all(), required=False,
                                     empty_label="Any author", to_field_name="slug")
     since = forms.DateField(label="From", required=False,
@@ -28,9 +26,15 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Built per request: the restricted paths may have changed since start-up.
-        self.fields["section"].queryset = (SectionPage.objects.live().exclude(restricted_q())
-                                           .order_by("path"))
+        # Built per request (sections come and go), from live_sections(): a queryset
+        # ordered by path would have SQLite walk every page of the archive.
+        self.sections = {s.pk: s for s in live_sections()}
+        self.fields["section"].choices = [("", "All sections"),
+                                          *((pk, s.title) for pk, s in self.sections.items())]
+
+    def clean_section(self):
+        pk = self.cleaned_data["section"]
+        return self.sections.get(pk) if pk is not None else None
 
 
 def search_page(request):

@@ -12,17 +12,22 @@ from broadsheet.articles.visibility import restricted_paths, restricted_q
 from broadsheet.pagecache.dependencies import STORIES, shows
 
 
-def child_sections(parent: Page, *, in_navigation: bool | None = None) -> list[SectionPage]:
-    """Live, public sections right below `parent`, in the editors' order. Read from the
-    sections' own table and filtered here: any condition on the page table has SQLite walk
-    the whole tree of a big archive (100,000 pages) to find a handful of sections."""
+def live_sections() -> list[SectionPage]:
+    """Every live, public section in the editors' order (tree order). Read from the sections'
+    own table and filtered here: any condition on, or ordering by, the page table has SQLite
+    walk the whole tree of a big archive (100,000 pages) to find a handful of sections."""
     restricted = tuple(restricted_paths())
-    children = [s for s in SectionPage.objects.order_by().only(
-                    "title", "url_path", "slug", "path", "depth", "live", "in_navigation")
-                if s.depth == parent.depth + 1 and s.path.startswith(parent.path) and s.live
-                and not (restricted and s.path.startswith(restricted))
-                and (in_navigation is None or s.in_navigation == in_navigation)]
-    return sorted(children, key=lambda s: s.path)
+    found = [s for s in SectionPage.objects.order_by().only(
+                 "title", "url_path", "slug", "path", "depth", "live", "in_navigation")
+             if s.live and not (restricted and s.path.startswith(restricted))]
+    return sorted(found, key=lambda s: s.path)
+
+
+def child_sections(parent: Page, *, in_navigation: bool | None = None) -> list[SectionPage]:
+    """Live, public sections right below `parent`, in the editors' order."""
+    return [s for s in live_sections()
+            if s.depth == parent.depth + 1 and s.path.startswith(parent.path)
+            and (in_navigation is None or s.in_navigation == in_navigation)]
 
 
 class StoryPaginator(Paginator):
