@@ -162,3 +162,20 @@ def test_popular_on_a_cached_page_is_at_most_a_minute_behind(client, newsroom, s
     assert [s.pk for s in client.get(b.url).context["popular"]][0] == a.pk  # list cached
     cache.delete("broadsheet:popular:5:")  # as 25 s passing does
     assert [s.pk for s in client.get(b.url).context["popular"]][:2] == [b.pk, a.pk]
+
+
+def test_page_cache_max_age_sets_how_long_pages_with_popular_are_kept(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "BROADSHEET_PAGE_CACHE_MAX_AGE": "45",
+           "BROADSHEET_DATA_DIR": str(tmp_path)}
+    for name in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"):
+        env.pop(name, None)  # the embedded default, whatever profile the suite runs on
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "broadsheet"), "shell", "-c",
+         "from broadsheet.readership.popular import POPULAR_TTL_SECONDS as t; print(t)"],
+        env=env, capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.split()[-1] == "45"

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
@@ -29,9 +30,10 @@ from django.utils import timezone
 from .models import FoldState, StoryScore
 
 POPULAR_SIZE = 5
-# Pages that show Popular are cached this long; the list itself for POPULAR_CACHE_SECONDS.
-# A page can therefore show a list at most 25 + 30 s (+ a second of folding) old.
-POPULAR_TTL_SECONDS = 30
+# Pages that show Popular are cached this long (BROADSHEET_PAGE_CACHE_MAX_AGE, default 30);
+# the list itself for POPULAR_CACHE_SECONDS. With the defaults a page shows a list at most
+# 25 + 30 s (+ a second of folding) old.
+POPULAR_TTL_SECONDS = settings.BROADSHEET_PAGECACHE["MAX_AGE"]
 POPULAR_CACHE_SECONDS = 25
 TRENDING_MIN = 3
 

@@ -241,7 +241,7 @@ BROADSHEET_READERSHIP = {
 BROADSHEET_PAGECACHE = {
     "ENABLED": env_bool("BROADSHEET_PAGE_CACHE", True),
     # Pages whose widgets move on their own clock (Popular) are re-rendered after this.
-    "MAX_AGE": env_int("BROADSHEET_PAGE_CACHE_MAX_AGE", 60, minimum=1),
+    "MAX_AGE": env_int("BROADSHEET_PAGE_CACHE_MAX_AGE", 30, minimum=1),
 }
 BROADSHEET_INGEST = {
     # Imported items name picture files by URL; an address on this machine or its private
