@@ -38,7 +38,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import BIN, median_ms, prepared_data_dir, save  # noqa: E402
+from common import BIN, measure, prepared_data_dir, save  # noqa: E402
 
 TOTAL_COMMENTS = 10_000
 
@@ -75,22 +75,6 @@ def grow(story) -> None:
         Comment.objects.bulk_update(reacted, ["respect_count"], batch_size=500)
         Comment.objects.filter(pk__in=rng.sample(tops, 3)).update(featured=True)
     assert Comment.objects.filter(story=story).aggregate(Max("id"))["id__max"]
-
-
-def measure(client, url: str, n: int) -> tuple[float, int]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(5):
-        assert client.get(url).status_code == 200, url
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        client.get(url)
-        samples.append(time.perf_counter() - start)
-    with CaptureQueriesContext(connection) as ctx:
-        client.get(url)
-    return median_ms(samples), len(ctx)
 
 
 def render(story, quiet, n: int) -> dict:

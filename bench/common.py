@@ -52,3 +52,23 @@ def save(name: str, result: dict) -> None:
     result = {"machine": machine(), **result}
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
+
+
+def measure(client, url: str, n: int) -> tuple[float, int]:
+    """Median milliseconds of `n` requests for `url` through the whole middleware stack,
+    after five warming ones (templates, shared caches), and the queries one request makes."""
+    import time
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(5):
+        assert client.get(url).status_code == 200, url
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        client.get(url)
+        samples.append(time.perf_counter() - start)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    return median_ms(samples), len(ctx)

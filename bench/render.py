@@ -16,23 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import median_ms, prepared_data_dir, save  # noqa: E402
-
-
-def measure(client, url: str, n: int) -> tuple[float, int]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(5):  # warm: template loading, shared cache (navigation, Popular)
-        assert client.get(url).status_code == 200, url
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        client.get(url)
-        samples.append(time.perf_counter() - start)
-    with CaptureQueriesContext(connection) as ctx:
-        client.get(url)
-    return median_ms(samples), len(ctx)
+from common import measure, prepared_data_dir, save  # noqa: E402
 
 
 def pages():

@@ -4,7 +4,6 @@ within 2 seconds, and an author sees their own new comment at once."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import time
@@ -14,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from tests.test_serve import BIN, free_port, get
+from tests.serving import BIN, free_port, get, prepared_site, start_server, stop_server
 
 SCENE = """
 from django.contrib.auth import get_user_model
@@ -54,33 +53,15 @@ approve_comment(Comment.objects.get(pk={pk}), by=get_user_model().objects.get(us
 
 @pytest.fixture(scope="module")
 def talk(tmp_path_factory):
-    data = tmp_path_factory.mktemp("data")
     port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(BROADSHEET_DATA_DIR=str(data), BROADSHEET_BASE_URL=f"http://127.0.0.1:{port}",
-               BROADSHEET_SCHEDULER="false")
-    subprocess.run([BIN, "setup", "--no-demo"], env=env, check=True, capture_output=True,
-                   timeout=180)
+    env = prepared_site(tmp_path_factory.mktemp("data"), port, BROADSHEET_SCHEDULER="false")
     url, pk, session = subprocess.run([BIN, "shell", "-c", SCENE], env=env, check=True,
                                       capture_output=True, text=True,
                                       timeout=60).stdout.split()[-3:]
-    proc = subprocess.Popen([BIN, "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            get(base + "/")
-            break
-        except OSError:
-            time.sleep(0.2)
-    yield {"base": base, "env": env, "url": url, "pk": int(pk), "session": session}
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    proc = start_server(env, port, probe="/")
+    yield {"base": f"http://127.0.0.1:{port}", "env": env, "url": url, "pk": int(pk),
+           "session": session}
+    stop_server(proc)
 
 
 def _cache_state(headers) -> str:

@@ -245,7 +245,7 @@ def test_failure_while_writing_rolls_the_file_back(tmp_path, home, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(bulk, "_insert_rows", fail)  # after the page row, before the story
+    monkeypatch.setattr(bulk, "insert_child_rows", fail)  # after the page row, before the story
     before = snapshot()
     with pytest.raises(RuntimeError):
         run_import(write(tmp_path, "a.json", minimal()))

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.test_serve import BIN, free_port, get, shell
+from tests.serving import free_port, get, prepared_site, shell, start_server, stop_server
 
 UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
       "Chrome/130.0 Safari/537.36 n{}")
@@ -29,21 +28,6 @@ print(story.pk)
 """
 COUNT = ("from broadsheet.readership.models import PageView\n"
          "print('views', PageView.objects.filter(page__slug='beaconed').count())")
-
-
-def start(env, port):
-    proc = subprocess.Popen([BIN, "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            get(f"http://127.0.0.1:{port}/robots.txt")
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    pytest.fail("server did not start")
 
 
 def post_view(port, page_id, n) -> int:
@@ -69,20 +53,15 @@ def stored(env, want, timeout=20) -> int:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    data = tmp_path_factory.mktemp("data")
     port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(BROADSHEET_DATA_DIR=str(data), BROADSHEET_BASE_URL=f"http://127.0.0.1:{port}")
-    subprocess.run([BIN, "setup", "--no-demo"], env=env, check=True, capture_output=True,
-                   timeout=180)
+    env = prepared_site(tmp_path_factory.mktemp("data"), port)
     page_id = int(shell(env, MAKE).split()[-1])
     return env, port, page_id
 
 
 def test_beacons_are_answered_before_django_and_folded(site):
     env, port, page_id = site
-    proc = start(env, port)
+    proc = start_server(env, port)
     try:
         with ThreadPoolExecutor(8) as pool:
             statuses = list(pool.map(lambda n: post_view(port, page_id, n), range(40)))
@@ -93,24 +72,23 @@ def test_beacons_are_answered_before_django_and_folded(site):
         assert status == 200 and "Set-Cookie" not in headers
         assert stored(env, 40) == 40
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
+        stop_server(proc)
 
 
 def test_no_acknowledged_view_is_lost_to_sigkill(site):
     env, port, page_id = site
     before = int(shell(env, COUNT).split()[-1])
     env = {**env, "BROADSHEET_SCHEDULER": "false"}  # nothing folds before the kill
-    proc = start(env, port)
+    proc = start_server(env, port)
     with ThreadPoolExecutor(8) as pool:
         statuses = list(pool.map(lambda n: post_view(port, page_id, 1000 + n), range(300)))
     acked = statuses.count(204)
     assert acked == 300
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    proc = start({**env, "BROADSHEET_SCHEDULER": "true"}, port)  # start-up replays the journal
+    # Start-up replays the journal.
+    proc = start_server({**env, "BROADSHEET_SCHEDULER": "true"}, port)
     try:
         assert stored(env, before + acked) - before == acked
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
+        stop_server(proc)

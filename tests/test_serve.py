@@ -7,17 +7,12 @@ static files with long cache lifetimes, and answers repeat page requests from th
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-BIN = Path(sys.executable).parent / "broadsheet"
+from tests.serving import BIN, free_port, get, prepared_site, shell, start_server, stop_server
 
 SCHEDULE = """
 from datetime import timedelta
@@ -37,48 +32,13 @@ print(story.pk)
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url: str):
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:  # noqa: S310
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read()
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("data")
     port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(BROADSHEET_DATA_DIR=str(data), BROADSHEET_BASE_URL=f"http://127.0.0.1:{port}")
-    subprocess.run([BIN, "setup", "--no-demo"], env=env, check=True, capture_output=True,
-                   timeout=180)
-    proc = subprocess.Popen([BIN, "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            get(base + "/")
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("server did not start: " + proc.stdout.read().decode())
-    yield base, env
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    env = prepared_site(tmp_path_factory.mktemp("data"), port)
+    proc = start_server(env, port, probe="/")
+    yield f"http://127.0.0.1:{port}", env
+    stop_server(proc)
 
 
 def test_front_page_and_static_files(server):
@@ -133,11 +93,6 @@ print("views", PageView.objects.filter(page__slug="counted").count())
 READER_UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
              "Chrome/130.0 Safari/537.36 {}")
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-
-
-def shell(env, code) -> str:
-    return subprocess.run([BIN, "shell", "-c", code], env=env, check=True,
-                          capture_output=True, text=True, timeout=60).stdout
 
 
 @pytest.mark.browser

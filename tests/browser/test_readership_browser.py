@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
-import time
 import urllib.request
 
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_serve import BIN, free_port, get, shell
+from tests.serving import BIN, free_port, get, prepared_site, shell, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -53,28 +51,13 @@ print(*ids)
 def served(tmp_path_factory):
     if not os.path.exists("/usr/bin/chromium"):
         pytest.skip("Debian's chromium is not installed")
-    data = tmp_path_factory.mktemp("data")
     port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(BROADSHEET_DATA_DIR=str(data), BROADSHEET_BASE_URL=f"http://127.0.0.1:{port}")
-    subprocess.run([BIN, "setup", "--no-demo"], env=env, check=True, capture_output=True,
-                   timeout=180)
+    env = prepared_site(tmp_path_factory.mktemp("data"), port)
     ids = [int(i) for i in shell(env, MAKE).split()[-3:]]
-    proc = subprocess.Popen([BIN, "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            get(base + "/robots.txt")
-            break
-        except OSError:
-            time.sleep(0.2)
-    yield base, env, dict(zip(("read", "crawled", "draft"), ids, strict=True))
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=20)
+    proc = start_server(env, port)
+    yield f"http://127.0.0.1:{port}", env, dict(zip(("read", "crawled", "draft"), ids,
+                                                     strict=True))
+    stop_server(proc)
 
 
 def popular(env, base) -> dict[int, float]:

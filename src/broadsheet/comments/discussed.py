@@ -18,10 +18,12 @@ DISCUSSED_TTL_SECONDS = 60  # cached pages showing the list expire with it (like
 def most_discussed_ids(limit: int = DISCUSSED_SIZE, now=None) -> list[tuple[int, int]]:
     """(story id, comments in the last 24 hours), most first."""
     from broadsheet.articles.models import ArticlePage
+    from broadsheet.articles.visibility import restricted_q
 
     since = (now or timezone.now()) - timedelta(hours=24)
     rows = (Comment.objects.filter(visible_q(), created_at__gte=since,
-                                   story_id__in=ArticlePage.objects.live().public().values("id"))
+                                   story_id__in=ArticlePage.objects.live().exclude(restricted_q())
+                                   .values("id"))
             .values("story_id").annotate(n=Count("id")).order_by("-n", "-story_id")[:limit])
     return [(r["story_id"], r["n"]) for r in rows]
 

@@ -17,13 +17,14 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Page
 
 from broadsheet.articles.models import ArticlePage, ArticleTag, Byline
 from broadsheet.comments.models import Comment
+from broadsheet.ingest.bulk import insert_child_rows
 from broadsheet.people.models import Author
 from broadsheet.sections.models import SectionPage
 
@@ -107,7 +108,7 @@ def _add_stories(rng: random.Random, count: int) -> int:
                 page.pk = page.id = ids[page.path]
         for page, article in zip(pages, stories, strict=True):
             article.page_ptr_id = article.id = page.pk
-        _insert_rows(ArticlePage, stories)
+        insert_child_rows(ArticlePage, stories)
         ArticleTag.objects.bulk_create([
             ArticleTag(content_object_id=page.pk, tag_id=tag)
             for page in pages for tag in rng.sample(tag_ids, min(len(tag_ids), 2))])
@@ -118,18 +119,6 @@ def _add_stories(rng: random.Random, count: int) -> int:
         if added:
             Page.objects.filter(pk=section_id).update(numchild=F("numchild") + added)
     return count
-
-
-def _insert_rows(model, objs) -> None:
-    """Insert the child-table rows of a multi-table model (bulk_create refuses those).
-
-    The parent rows exist already; this is the insert bulk_create would make for a plain model.
-    """
-    fields = model._meta.local_concrete_fields
-    size = connection.ops.bulk_batch_size(fields, objs) or len(objs)
-    for start in range(0, len(objs), size):
-        model._base_manager._insert(objs[start:start + size], fields=fields,
-                                    using=connection.alias)
 
 
 def _add_comments(rng: random.Random, story: ArticlePage, count: int) -> int:

@@ -118,7 +118,7 @@ class StoryBatch:
         for new, row in zip(pending, rows, strict=True):
             new.page.pk = new.page.id = new.page.page_ptr_id = row.pk
             new.page._state.adding = False
-        _insert_rows(ArticlePage, [new.page for new in pending])
+        insert_child_rows(ArticlePage, [new.page for new in pending])
         tagged, bylines = [], []
         for new in pending:
             page = new.page
@@ -207,7 +207,7 @@ def index_later(ids: list[int], *, size: int = 500) -> None:
         index(stories)
 
 
-def _insert_rows(model, objs) -> None:
+def insert_child_rows(model, objs) -> None:
     """Insert the child-table rows of a multi-table model (bulk_create refuses those).
 
     The parent rows exist already; this is the insert bulk_create would make for a plain model.

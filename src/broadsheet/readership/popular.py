@@ -27,6 +27,8 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
+from broadsheet.articles.visibility import restricted_q
+
 from .models import FoldState, StoryScore
 
 POPULAR_SIZE = 5
@@ -41,7 +43,7 @@ TRENDING_MIN = 3
 def _live_story_ids():
     from broadsheet.articles.models import ArticlePage
 
-    return ArticlePage.objects.live().public().values("id")
+    return ArticlePage.objects.live().exclude(restricted_q()).values("id")
 
 
 def most_read_ids(limit: int = POPULAR_SIZE, *, section_id: int | None = None) -> list[int]:
@@ -62,7 +64,7 @@ def most_read_ids(limit: int = POPULAR_SIZE, *, section_id: int | None = None) -
         ids = list(scores[start:start + chunk])
         if not ids:
             break
-        live = set(ArticlePage.objects.live().public().filter(id__in=ids)
+        live = set(ArticlePage.objects.live().exclude(restricted_q()).filter(id__in=ids)
                    .values_list("id", flat=True))
         chosen += [i for i in ids if i in live][:limit - len(chosen)]
         start += chunk

@@ -15,8 +15,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from broadsheet.comments.discussed import cached_most_discussed_ids
+
 from .beacon import MAX_BODY, PIXEL, accept, parse_fields
-from .discussed import cached_most_discussed_ids
 from .popular import (
     POPULAR_CACHE_SECONDS,
     POPULAR_SIZE,

@@ -18,7 +18,8 @@ def live_sections() -> list[SectionPage]:
     walk the whole tree of a big archive (100,000 pages) to find a handful of sections."""
     restricted = tuple(restricted_paths())
     found = [s for s in SectionPage.objects.order_by().only(
-                 "title", "url_path", "slug", "path", "depth", "live", "in_navigation")
+                 "title", "url_path", "slug", "path", "depth", "live", "in_navigation",
+                 "last_published_at")
              if s.live and not (restricted and s.path.startswith(restricted))]
     return sorted(found, key=lambda s: s.path)
 

@@ -25,8 +25,8 @@ from django.utils.html import escape
 from wagtail.models import Page
 
 from broadsheet.articles.models import ArticlePage
-from broadsheet.articles.visibility import restricted_paths, restricted_q
-from broadsheet.sections.models import SectionPage
+from broadsheet.articles.visibility import restricted_q
+from broadsheet.sections.models import SectionPage, live_sections
 
 # Root, home page, section: a top-level section's materialised path is three steps long.
 SECTION_DEPTH = 3
@@ -40,8 +40,7 @@ class SectionSitemap(Sitemap):
     changefreq = "hourly"
 
     def items(self):
-        return SectionPage.objects.live().exclude(restricted_q()).order_by("path").only(
-            "url_path", "path", "depth", "last_published_at", "slug")
+        return live_sections()
 
     def location(self, section):
         return section.url
@@ -106,27 +105,18 @@ class IndexEntry:
         return [path, *(f"{path}?p={n}" for n in range(2, self.pages + 1))]
 
 
-def _sections() -> list[dict]:
-    """Every section, read from the sections' own table: Page's default ordering by path
-    would have the database walk the whole page tree (100,000 stories) to find a dozen."""
-    return list(SectionPage.objects.order_by().values(
-        "path", "depth", "slug", "live", "last_published_at"))
-
-
-def _section_slugs() -> dict[str, str]:
-    return {s["path"]: s["slug"] for s in _sections() if s["depth"] == SECTION_DEPTH}
+def _top_level_slugs(sections: list[SectionPage]) -> dict[str, str]:
+    return {s.path: s.slug for s in sections if s.depth == SECTION_DEPTH}
 
 
 def index_entries() -> list[IndexEntry]:
     """Every sitemap with its page count and lastmod, newest months first: two queries
     whatever the size of the archive."""
-    restricted = tuple(restricted_paths())
-    sections = [s for s in _sections()
-                if s["live"] and not (restricted and s["path"].startswith(restricted))]
+    sections = live_sections()
     entries = [IndexEntry("sections", max(1, math.ceil(len(sections) / Sitemap.limit)),
-                          max((s["last_published_at"] for s in sections
-                               if s["last_published_at"]), default=None))]
-    slugs = {s["path"]: s["slug"] for s in sections if s["depth"] == SECTION_DEPTH}
+                          max((s.last_published_at for s in sections if s.last_published_at),
+                              default=None))]
+    slugs = _top_level_slugs(sections)
     # Straight from the page table (no join to the story rows), over the covering index that
     # migration 0002 adds.
     groups = (
@@ -167,7 +157,8 @@ def sitemap_for(key: str) -> Sitemap | None:
     if slug is None:
         section_path = ""
     else:
-        section_path = next((path for path, s in _section_slugs().items() if s == slug), None)
+        section_path = next((path for path, s in _top_level_slugs(live_sections()).items()
+                             if s == slug), None)
         if section_path is None:
             return None
     start = datetime(year, month, 1, tzinfo=UTC)

@@ -1,0 +1,80 @@
+"""`broadsheet serve` for end-to-end tests: a fresh embedded site on a loopback port.
+
+One place for what every such test needs: a data directory of its own, `broadsheet setup`,
+a server started in its own process group (so granian's workers stop with it), and a wait
+until it answers.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent / "broadsheet"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:  # noqa: S310
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def shell(env, code) -> str:
+    return subprocess.run([BIN, "shell", "-c", code], env=env, check=True,
+                          capture_output=True, text=True, timeout=60).stdout
+
+
+def prepared_site(data: Path, port: int, **extra: str) -> dict:
+    """The environment of an embedded site in `data` (set up, no demo) served on `port`,
+    whatever profile the suite itself runs on."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update(BROADSHEET_DATA_DIR=str(data), BROADSHEET_BASE_URL=f"http://127.0.0.1:{port}",
+               **extra)
+    subprocess.run([BIN, "setup", "--no-demo"], env=env, check=True, capture_output=True,
+                   timeout=180)
+    return env
+
+
+def start_server(env: dict, port: int, *, probe: str = "/robots.txt") -> subprocess.Popen:
+    """`broadsheet serve` on `port`, once it answers `probe`; its output goes to serve.log in
+    the data directory and is shown if it does not start."""
+    log = Path(env["BROADSHEET_DATA_DIR"]) / "serve.log"
+    with open(log, "ab") as out:
+        proc = subprocess.Popen([BIN, "serve", "--port", str(port)], env=env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            get(f"http://127.0.0.1:{port}{probe}")
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    pytest.fail("server did not start: " + log.read_text(errors="replace")[-2000:])
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
