@@ -107,3 +107,35 @@ def test_did_you_mean_never_surfaces_words_only_drafts_contain(client, archive, 
     html = client.get("/search/?q=zepelin").content.decode()
     assert "0 results" in html and "Did you mean" not in html
     assert "Zeppelin" not in html and "zeppelin" not in html
+
+
+def test_the_words_of_a_query_may_sit_in_headline_and_body(archive):
+    # "upper" is only in the headline, "weir" only in the body.
+    assert search("upper weir") == [archive["otters"].pk]
+    assert search("upper harbour") == []
+
+
+def test_relevance_is_scored_over_the_newest_matches(archive, make_story, monkeypatch):
+    from broadsheet.archive import finder
+
+    newer = make_story(archive["world"], "Otters again at the weir")
+    monkeypatch.setattr(finder, "SCORED", 2)
+    # Three live stories mention otters; with room for two, the newest is one of them (SQLite
+    # takes the most recently indexed, PostgreSQL the most recently published).
+    found = search("otters")
+    assert len(found) == 2 and newer.pk in found
+    monkeypatch.setattr(finder, "SCORED", 1000)
+    assert set(search("otters")) == {newer.pk, archive["otters"].pk, archive["old"].pk}
+
+
+def test_postgres_search_has_its_indexes(archive):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite searches through FTS5")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE %s",
+                       ["archive_%"])
+        definitions = dict(cursor.fetchall())
+    assert "gin (((title || body)))" in definitions["archive_indexentry_document"]
+    assert "((id)::text)" in definitions["archive_page_id_text"]

@@ -21,7 +21,7 @@ from broadsheet.articles.models import ArticlePage, Byline
 from broadsheet.articles.visibility import restricted_q
 
 CANDIDATES = 200  # relevance-ranked results considered for the recency blend
-SCORED = 1000  # newest matches scored for relevance on SQLite (see _sqlite_by_relevance)
+SCORED = 1000  # newest matches scored for relevance (see _sqlite_by_relevance)
 HALF_LIFE_DAYS = 30  # a month-old story needs twice the relevance of today's to rank level
 
 
@@ -74,6 +74,9 @@ def finds_anything(query: str, **filters) -> bool:
     if connection.vendor == "sqlite" and _sqlite_fts():
         matches = _sqlite_matches(stories, query)
         return matches is not None and matches.exists()
+    if connection.vendor == "postgresql":
+        matches = _postgres_matches(stories, query)
+        return matches is not None and matches.exists()
     return bool(stories.only("id").search(query, operator="and", order_by_relevance=False)[:1])
 
 
@@ -81,6 +84,8 @@ def _by_relevance(stories, query: str) -> list[int]:
     """Ids of the CANDIDATES most relevant stories, most relevant first."""
     if connection.vendor == "sqlite" and _sqlite_fts():
         return _sqlite_by_relevance(stories, query)
+    if connection.vendor == "postgresql":
+        return _postgres_by_relevance(stories, query)
     results = stories.only("id").search(query, operator="and", order_by_relevance=True)
     return [s.pk for s in results[:CANDIDATES]]
 
@@ -129,6 +134,50 @@ def _sqlite_by_relevance(stories, query: str) -> list[int]:
         return []
     rows = matches.order_by("-_entry").values_list("id", "_score")[:SCORED]
     return [pk for pk, _ in sorted(rows, key=lambda row: (row[1], -row[0]))[:CANDIDATES]]
+
+
+def _postgres_matches(stories, query: str):
+    """`stories` joined to their entries in Wagtail's index whose title and body together
+    hold every word of `query` (stemmed as Wagtail stems them), with ts_rank as `_score`;
+    None for no words.
+
+    The match is on `title || body`, the same combined vector Wagtail's backend matches, so
+    the words of a query may sit in either. Migration archive/0001 indexes that expression
+    (GIN), which Wagtail's per-column indexes cannot serve."""
+    if not re.findall(r"\w+", query):
+        return None
+    from django.conf import settings
+
+    config = settings.WAGTAILSEARCH_BACKENDS["default"].get("SEARCH_CONFIG", "simple")
+    table = IndexEntry._meta.db_table
+    vector = f"({table}.title || {table}.body)"
+    # Only Wagtail's table name is formatted in; the words and the config are parameters.
+    return stories.extra(  # noqa: S610
+        select={"_score": f"ts_rank({vector}, plainto_tsquery(%s::regconfig, %s))"},
+        select_params=[config, query],
+        tables=[table],
+        where=[f"{table}.content_type_id = %s",
+               f"{table}.object_id = wagtailcore_page.id::text",
+               f"{vector} @@ plainto_tsquery(%s::regconfig, %s)"],
+        params=[ContentType.objects.get_for_model(ArticlePage).pk, config, query],
+    )
+
+
+def _postgres_by_relevance(stories, query: str) -> list[int]:
+    """Wagtail's own index, ranked by ts_rank, over the SCORED newest matches.
+
+    Wagtail's backend ranks every match before it keeps the best: a word in a third of a
+    100,000-story archive means reading 35,000 index rows and three seconds. As on SQLite,
+    relevance is computed for the newest matches only: the database walks the stories newest
+    first over the page table's (content type, first published) index and stops after SCORED
+    matches, or, for a rare word, starts from the GIN index; it picks whichever its
+    statistics say is cheaper."""
+    matches = _postgres_matches(stories, query)
+    if matches is None:
+        return []
+    rows = (matches.filter(content_type=ContentType.objects.get_for_model(ArticlePage))
+            .order_by("-first_published_at", "-pk").values_list("id", "_score")[:SCORED])
+    return [pk for pk, _ in sorted(rows, key=lambda row: (-row[1], -row[0]))[:CANDIDATES]]
 
 
 def terms(query: str) -> list[str]:

@@ -77,10 +77,12 @@ class StoryMonthSitemap(Sitemap):
 
 
 class UTCMonth(Func):
-    """'YYYY-MM' of a timestamp in UTC. Months here only partition the archive, so UTC is as
-    good as the newsroom's zone, and it is cheap on both engines: SQLite keeps timestamps as
-    UTC text (TruncMonth would call back into Python for every row: half a second at
-    100,000 stories), PostgreSQL formats natively."""
+    """The month of a timestamp in UTC: 'YYYY-MM' on SQLite, the month's first instant on
+    PostgreSQL (see month_key). Months here only partition the archive, so UTC is as good as
+    the newsroom's zone, and it is cheap on both engines: SQLite keeps timestamps as UTC text
+    (TruncMonth would call back into Python for every row: half a second at 100,000
+    stories); on PostgreSQL, date_trunc is an immutable expression, so migration 0003 can
+    give the planner statistics on it (to_char, being locale-dependent, cannot have them)."""
 
     output_field = CharField()
 
@@ -89,7 +91,14 @@ class UTCMonth(Func):
 
     def as_postgresql(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection,
-                           template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM')")
+                           template="date_trunc('month', %(expressions)s AT TIME ZONE 'UTC')")
+
+
+def month_key(value: str | datetime | None) -> str | None:
+    """'YYYY-MM' from what UTCMonth gives on either engine."""
+    if value is None or isinstance(value, str):
+        return value or None
+    return value.strftime("%Y-%m")
 
 
 @dataclass(frozen=True)
@@ -117,9 +126,24 @@ def index_entries() -> list[IndexEntry]:
                           max((s.last_published_at for s in sections if s.last_published_at),
                               default=None))]
     slugs = _top_level_slugs(sections)
-    # Straight from the page table (no join to the story rows), over the covering index that
-    # migration 0002 adds.
-    groups = (
+    for group in story_groups():
+        month = month_key(group["month"])
+        if not month:
+            continue
+        slug = slugs.get(group["section_path"]) if group["section_path"] else None
+        if group["section_path"] and slug is None:
+            continue  # under a page that is not a section: not a story anyone can reach
+        prefix = f"stories-{slug}-" if slug else "stories-"
+        entries.append(IndexEntry(f"{prefix}{month}",
+                                  math.ceil(group["stories"] / Sitemap.limit), group["latest"]))
+    return entries
+
+
+def story_groups():
+    """Live public stories counted per top-level section path ('' for none) and month, with
+    the latest publication of each: straight from the page table (no join to the story rows),
+    over the covering index of migration 0002, with the planner statistics of 0003."""
+    return (
         Page.objects.filter(content_type=ContentType.objects.get_for_model(ArticlePage),
                             live=True)
         .exclude(restricted_q()).order_by()
@@ -131,16 +155,6 @@ def index_entries() -> list[IndexEntry]:
         .annotate(stories=Count("id"), latest=Max("last_published_at"))
         .order_by("-month", "section_path")
     )
-    for group in groups:
-        if not group["month"]:
-            continue
-        slug = slugs.get(group["section_path"]) if group["section_path"] else None
-        if group["section_path"] and slug is None:
-            continue  # under a page that is not a section: not a story anyone can reach
-        prefix = f"stories-{slug}-" if slug else "stories-"
-        entries.append(IndexEntry(f"{prefix}{group['month']}",
-                                  math.ceil(group["stories"] / Sitemap.limit), group["latest"]))
-    return entries
 
 
 def sitemap_for(key: str) -> Sitemap | None:
