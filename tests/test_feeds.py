@@ -270,6 +270,22 @@ def test_story_sitemaps_are_one_per_section_and_month(client, home, make_section
     assert len(_urls(client, "/sitemap-stories-science-2024-03.xml")) == 1
 
 
+def test_index_lastmod_is_each_sitemaps_latest_publication(client, home, world, make_story):
+    from datetime import UTC
+
+    stories = [make_story(world) for _ in range(3)]
+    march = datetime(2024, 3, 10, 12, 30, 15, 123456, tzinfo=UTC)
+    for n, story in enumerate(stories):
+        type(story).objects.filter(pk=story.pk).update(
+            first_published_at=march, last_published_at=march + timedelta(days=n, hours=n))
+    index = ElementTree.fromstring(client.get("/sitemap.xml").content)
+    lastmods = {s.find(f"{SITEMAP_NS}loc").text.rsplit("/", 1)[1]:
+                s.find(f"{SITEMAP_NS}lastmod") for s in index.findall(f"{SITEMAP_NS}sitemap")}
+    assert lastmods["sitemap-stories-world-2024-03.xml"].text == "2024-03-12T14:30:15+00:00"
+    sections = datetime.fromisoformat(lastmods["sitemap-sections.xml"].text)
+    assert sections == world.last_published_at.replace(microsecond=0)
+
+
 def test_a_big_month_is_paged_within_the_protocol_limit(client, world, make_story, monkeypatch):
     from django.contrib.sitemaps import Sitemap
 

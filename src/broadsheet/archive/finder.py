@@ -21,7 +21,7 @@ from broadsheet.articles.models import ArticlePage, Byline
 from broadsheet.articles.visibility import restricted_q
 
 CANDIDATES = 200  # relevance-ranked results considered for the recency blend
-SCORED = 1000  # newest matches scored for relevance (see _sqlite_by_relevance)
+SCORED = 300  # newest matches scored for relevance (see _sqlite_by_relevance)
 HALF_LIFE_DAYS = 30  # a month-old story needs twice the relevance of today's to rank level
 
 
@@ -33,8 +33,12 @@ class Hit:
 
 
 def _stories(*, section=None, author=None, since: date | None = None,
-             until: date | None = None):
-    stories = ArticlePage.objects.live().exclude(restricted_q())
+             until: date | None = None, model=ArticlePage):
+    """Live, public stories under the filters, as `model` rows: ArticlePage, or Page (the
+    page table alone, told the content type) where the story columns are not needed."""
+    stories = model.objects.live().exclude(restricted_q())
+    if model is Page:
+        stories = stories.filter(content_type=ContentType.objects.get_for_model(ArticlePage))
     if section is not None:
         stories = stories.descendant_of(section)
     if author is not None:
@@ -51,11 +55,10 @@ def _stories(*, section=None, author=None, since: date | None = None,
 def search(query: str, **filters) -> list[int]:
     """Story ids, best first. Only live, public stories are ever considered. Filters:
     section, author, since and until (dates)."""
-    stories = _stories(**filters)
     # Raw scores mean different things per engine (SQLite's bm25 is better when lower,
     # PostgreSQL's ts_rank when higher), so the engine's order is what counts: position n in
     # it is worth 1 / (1 + n / 2), weighed by how recent the story is.
-    best = _by_relevance(stories, query)
+    best = _by_relevance(query, filters)
     published = dict(Page.objects.filter(pk__in=best).values_list("pk", "first_published_at"))
     now = timezone.now()
     ranked = []
@@ -70,23 +73,23 @@ def search(query: str, **filters) -> list[int]:
 
 def finds_anything(query: str, **filters) -> bool:
     """Whether search() would find at least one story, at the cost of finding one."""
-    stories = _stories(**filters)
     if connection.vendor == "sqlite" and _sqlite_fts():
-        matches = _sqlite_matches(stories, query)
+        matches = _sqlite_matches(_stories(**filters), query)
         return matches is not None and matches.exists()
     if connection.vendor == "postgresql":
-        matches = _postgres_matches(stories, query)
+        matches = _postgres_matches(_stories(**filters, model=Page), query)
         return matches is not None and matches.exists()
-    return bool(stories.only("id").search(query, operator="and", order_by_relevance=False)[:1])
+    return bool(_stories(**filters).only("id").search(
+        query, operator="and", order_by_relevance=False)[:1])
 
 
-def _by_relevance(stories, query: str) -> list[int]:
+def _by_relevance(query: str, filters: dict) -> list[int]:
     """Ids of the CANDIDATES most relevant stories, most relevant first."""
     if connection.vendor == "sqlite" and _sqlite_fts():
-        return _sqlite_by_relevance(stories, query)
+        return _sqlite_by_relevance(_stories(**filters), query)
     if connection.vendor == "postgresql":
-        return _postgres_by_relevance(stories, query)
-    results = stories.only("id").search(query, operator="and", order_by_relevance=True)
+        return _postgres_by_relevance(_stories(**filters, model=Page), query)
+    results = _stories(**filters).only("id").search(query, operator="and", order_by_relevance=True)
     return [s.pk for s in results[:CANDIDATES]]
 
 
@@ -136,47 +139,57 @@ def _sqlite_by_relevance(stories, query: str) -> list[int]:
     return [pk for pk, _ in sorted(rows, key=lambda row: (row[1], -row[0]))[:CANDIDATES]]
 
 
-def _postgres_matches(stories, query: str):
-    """`stories` joined to their entries in Wagtail's index whose title and body together
-    hold every word of `query` (stemmed as Wagtail stems them), with ts_rank as `_score`;
-    None for no words.
+def _search_config() -> str:
+    from django.conf import settings
+
+    return settings.WAGTAILSEARCH_BACKENDS["default"].get("SEARCH_CONFIG", "simple")
+
+
+def _postgres_matches(pages, query: str):
+    """`pages` (Page rows) joined to their entries in Wagtail's index whose title and body
+    together hold every word of `query`, stemmed as Wagtail stems them; None for no words.
 
     The match is on `title || body`, the same combined vector Wagtail's backend matches, so
     the words of a query may sit in either. Migration archive/0001 indexes that expression
-    (GIN), which Wagtail's per-column indexes cannot serve."""
+    (GIN), which Wagtail's per-column indexes cannot serve, and the page id as text, the form
+    in which index entries name their object."""
     if not re.findall(r"\w+", query):
         return None
-    from django.conf import settings
-
-    config = settings.WAGTAILSEARCH_BACKENDS["default"].get("SEARCH_CONFIG", "simple")
     table = IndexEntry._meta.db_table
-    vector = f"({table}.title || {table}.body)"
     # Only Wagtail's table name is formatted in; the words and the config are parameters.
-    return stories.extra(  # noqa: S610
-        select={"_score": f"ts_rank({vector}, plainto_tsquery(%s::regconfig, %s))"},
-        select_params=[config, query],
+    return pages.extra(  # noqa: S610
         tables=[table],
         where=[f"{table}.content_type_id = %s",
                f"{table}.object_id = wagtailcore_page.id::text",
-               f"{vector} @@ plainto_tsquery(%s::regconfig, %s)"],
-        params=[ContentType.objects.get_for_model(ArticlePage).pk, config, query],
+               f"({table}.title || {table}.body) @@ plainto_tsquery(%s::regconfig, %s)"],
+        params=[ContentType.objects.get_for_model(ArticlePage).pk, _search_config(), query],
     )
 
 
-def _postgres_by_relevance(stories, query: str) -> list[int]:
-    """Wagtail's own index, ranked by ts_rank, over the SCORED newest matches.
+def _postgres_by_relevance(pages, query: str) -> list[int]:
+    """Wagtail's own index, ranked by ts_rank over the SCORED newest matches.
 
     Wagtail's backend ranks every match before it keeps the best: a word in a third of a
-    100,000-story archive means reading 35,000 index rows and three seconds. As on SQLite,
-    relevance is computed for the newest matches only: the database walks the stories newest
-    first over the page table's (content type, first published) index and stops after SCORED
-    matches, or, for a rare word, starts from the GIN index; it picks whichever its
-    statistics say is cheaper."""
-    matches = _postgres_matches(stories, query)
+    100,000-story archive means ranking 35,000 entries, three seconds. As on SQLite, only the
+    newest matches are scored: the database walks the stories newest first over the page
+    table's index and stops after SCORED matches, or, for a rarer query, starts from the GIN
+    index; its statistics choose. ts_rank costs more than the match itself (a dozen
+    microseconds an entry), so it runs on the chosen few only, in an outer query."""
+    matches = _postgres_matches(pages, query)
     if matches is None:
         return []
-    rows = (matches.filter(content_type=ContentType.objects.get_for_model(ArticlePage))
-            .order_by("-first_published_at", "-pk").values_list("id", "_score")[:SCORED])
+    newest = matches.order_by("-first_published_at", "-id").values("id")[:SCORED]
+    newest_sql, newest_params = newest.query.sql_with_params()
+    table = IndexEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT CAST(e.object_id AS integer), "  # noqa: S608 (only table names)
+            f"ts_rank(e.title || e.body, plainto_tsquery(%s::regconfig, %s)) "
+            f"FROM {table} e WHERE e.content_type_id = %s "
+            f"AND e.object_id IN (SELECT CAST(newest.id AS text) FROM ({newest_sql}) newest)",
+            [_search_config(), query, ContentType.objects.get_for_model(ArticlePage).pk,
+             *newest_params])
+        rows = cursor.fetchall()
     return [pk for pk, _ in sorted(rows, key=lambda row: (-row[1], -row[0]))[:CANDIDATES]]
 
 

@@ -16,12 +16,13 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from xml.sax.saxutils import escape as xml_escape
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Case, CharField, Count, Func, Max, Value, When
+from django.db import connection
+from django.db.models import Case, CharField, Count, Func, Max, Min, Value, When
 from django.db.models.functions import Substr
-from django.utils.html import escape
 from wagtail.models import Page
 
 from broadsheet.articles.models import ArticlePage
@@ -77,8 +78,8 @@ class StoryMonthSitemap(Sitemap):
 
 
 class UTCMonth(Func):
-    """The month of a timestamp in UTC: 'YYYY-MM' on SQLite, the month's first instant on
-    PostgreSQL (see month_key). Months here only partition the archive, so UTC is as good as
+    """The month of a timestamp in UTC, to group by: 'YYYY-MM' on SQLite, the month's first
+    instant on PostgreSQL. Months here only partition the archive, so UTC is as good as
     the newsroom's zone, and it is cheap on both engines: SQLite keeps timestamps as UTC text
     (TruncMonth would call back into Python for every row: half a second at 100,000
     stories); on PostgreSQL, date_trunc is an immutable expression, so migration 0003 can
@@ -94,18 +95,43 @@ class UTCMonth(Func):
                            template="date_trunc('month', %(expressions)s AT TIME ZONE 'UTC')")
 
 
-def month_key(value: str | datetime | None) -> str | None:
-    """'YYYY-MM' from what UTCMonth gives on either engine."""
-    if value is None or isinstance(value, str):
-        return value or None
-    return value.strftime("%Y-%m")
+class MonthText(Func):
+    """'YYYY-MM' (UTC) of a timestamp, as text from the database."""
+
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="substr(%(expressions)s, 1, 7)")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection,
+                           template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM')")
 
 
-@dataclass(frozen=True)
+class W3CTime(Func):
+    """A timestamp as W3C datetime text in UTC to the second, formatted by the database: for
+    5,000 sitemaps, parsing their timestamps into Python only to print them again took 20 ms
+    of the index's budget."""
+
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        # Django keeps UTC text, 'YYYY-MM-DD HH:MM:SS[.ffffff]'.
+        return (f"(substr({sql}, 1, 10) || 'T' || substr({sql}, 12, 8) || '+00:00')",
+                (*params, *params))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template=(
+            "to_char(%(expressions)s AT TIME ZONE 'UTC', "
+            "'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"')"))
+
+
+@dataclass(frozen=True, slots=True)
 class IndexEntry:
     key: str  # the sitemap's name in /sitemap-<key>.xml
     pages: int
-    lastmod: datetime | None
+    lastmod: str | None  # W3C datetime
 
     @property
     def urls(self) -> list[str]:
@@ -122,27 +148,35 @@ def index_entries() -> list[IndexEntry]:
     """Every sitemap with its page count and lastmod, newest months first: two queries
     whatever the size of the archive."""
     sections = live_sections()
+    latest = max((s.last_published_at for s in sections if s.last_published_at), default=None)
     entries = [IndexEntry("sections", max(1, math.ceil(len(sections) / Sitemap.limit)),
-                          max((s.last_published_at for s in sections if s.last_published_at),
-                              default=None))]
+                          latest.astimezone(UTC).isoformat(timespec="seconds")
+                          if latest else None)]
     slugs = _top_level_slugs(sections)
-    for group in story_groups():
-        month = month_key(group["month"])
+    # Executed without the ORM: turning 5,000 rows into Python values was a fifth of the budget
+    # and every column is already in its final form.
+    sql, params = story_groups().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        groups = cursor.fetchall()
+    for section_path, month, stories, lastmod in groups:
         if not month:
             continue
-        slug = slugs.get(group["section_path"]) if group["section_path"] else None
-        if group["section_path"] and slug is None:
+        slug = slugs.get(section_path) if section_path else None
+        if section_path and slug is None:
             continue  # under a page that is not a section: not a story anyone can reach
         prefix = f"stories-{slug}-" if slug else "stories-"
-        entries.append(IndexEntry(f"{prefix}{month}",
-                                  math.ceil(group["stories"] / Sitemap.limit), group["latest"]))
+        entries.append(IndexEntry(f"{prefix}{month}", math.ceil(stories / Sitemap.limit),
+                                  lastmod))
     return entries
 
 
 def story_groups():
-    """Live public stories counted per top-level section path ('' for none) and month, with
-    the latest publication of each: straight from the page table (no join to the story rows),
-    over the covering index of migration 0002, with the planner statistics of 0003."""
+    """(top-level section path or '', 'YYYY-MM', live public stories, latest publication as
+    W3C text) per section and month: straight from the page table (no join to the story
+    rows), over the covering index of migration 0002, with the planner statistics of 0003.
+    Grouped by UTCMonth, the month printed from the group's earliest story, so that the
+    database groups by the expression its statistics describe."""
     return (
         Page.objects.filter(content_type=ContentType.objects.get_for_model(ArticlePage),
                             live=True)
@@ -152,8 +186,10 @@ def story_groups():
             default=Value(""), output_field=CharField()),
             month=UTCMonth("first_published_at"))
         .values("section_path", "month")
-        .annotate(stories=Count("id"), latest=Max("last_published_at"))
+        .annotate(stories=Count("id"), latest=W3CTime(Max("last_published_at")),
+                  label=MonthText(Min("first_published_at")))
         .order_by("-month", "section_path")
+        .values_list("section_path", "label", "stories", "latest")
     )
 
 
@@ -184,12 +220,12 @@ def index_xml(entries: list[IndexEntry], base: str) -> str:
     archive lists thousands of sitemaps, and a template costs a tenth of a millisecond each."""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    base = escape(base)
+    base = xml_escape(base)
     for entry in entries:
-        lastmod = (f"<lastmod>{entry.lastmod.isoformat(timespec='seconds')}</lastmod>"
-                   if entry.lastmod else "")
+        end = f"</loc><lastmod>{entry.lastmod}</lastmod></sitemap>" if entry.lastmod else (
+            "</loc></sitemap>")
         for url in entry.urls:
-            lines.append(f"<sitemap><loc>{base}{escape(url)}</loc>{lastmod}</sitemap>")
+            lines.append(f"<sitemap><loc>{base}{xml_escape(url)}{end}")
     lines.append(f"<sitemap><loc>{base}/sitemap-news.xml</loc></sitemap>")
     lines.append("</sitemapindex>\n")
     return "\n".join(lines)
