@@ -202,6 +202,15 @@ def measure(profile: str, stories: int, requests: int) -> None:
         pages.append(time.perf_counter() - start)
         urls += body.count(b"<url>")
     cold["every_sitemap_page"] = {**_stats(pages), "urls": urls}
+    # On a shared 2-core machine one pass over 5,000 pages always meets a few scheduling
+    # stalls; a second pass tells a page that is slow from a moment that was. Reported next to
+    # the first pass, never instead of it.
+    again = []
+    for loc, first in zip(locs, pages, strict=True):
+        start = time.perf_counter()
+        get(loc)
+        again.append(min(first, time.perf_counter() - start))
+    cold["every_sitemap_page_best_of_two"] = _stats(again)
     result["cold"] = cold
     result["cached"] = _cached(locs)
     (Path(os.environ["BROADSHEET_DATA_DIR"]).parent / f"distribution-{profile}.part.json"
