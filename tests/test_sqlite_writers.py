@@ -80,3 +80,19 @@ def test_a_connection_closed_mid_transaction_lets_go(writer):
         _insert(writer, "after")
         assert _taken(writer)
     assert _notes(writer) == ["after"]
+
+
+def test_a_forked_worker_does_not_share_its_parents_lock(writer):
+    """flock() locks belong to the open file: a worker forked with its parent's descriptor
+    would hold the lock whenever the parent does, and both would write at once."""
+    with transaction.atomic(using=ALIAS):
+        _insert(writer, "parent's")
+        pid = os.fork()
+        if pid == 0:  # the worker: it must find the lock taken, not already its own
+            try:
+                fcntl.flock(writer._writers_lock(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os._exit(0)
+            os._exit(1)
+        _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -6,7 +6,9 @@ the lock is freed: under a burst of comments a 1 ms transaction made the ones be
 60 ms at the 95th percentile and over 600 ms at worst. Here every transaction first takes an
 exclusive flock() on `<database>-writers.lock`; the kernel wakes a waiter the moment the
 holder commits, so writers queue for each other's real work only. The lock is released when
-the transaction commits or rolls back, or its connection closes.
+the transaction commits or rolls back, or its connection closes. (With the IMMEDIATE
+transaction mode every transaction takes SQLite's write lock anyway, so queueing them here
+serialises nothing that was not serialised already.)
 
 Like a PostgreSQL row lock, a writer waits for the one before it as long as that one takes;
 writes outside a transaction (autocommit) still wait in SQLite's busy handler, up to the
@@ -23,12 +25,18 @@ from django.db.backends.sqlite3 import base
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _writers_fd: int | None = None
+    _writers_pid = 0
     _holds_writers_lock = False
 
     def _writers_lock(self) -> int | None:
-        if self._writers_fd is None and not self.is_in_memory_db():
+        # A forked worker must not use its parent's descriptor: flock() locks belong to the
+        # open file, which both would share, so neither would wait for the other.
+        if (self._writers_fd is None or self._writers_pid != os.getpid()) \
+                and not self.is_in_memory_db():
             self._writers_fd = os.open(f"{self.settings_dict['NAME']}-writers.lock",
                                        os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._writers_pid = os.getpid()
+            self._holds_writers_lock = False
         return self._writers_fd
 
     def _start_transaction_under_autocommit(self):
