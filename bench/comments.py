@@ -10,9 +10,13 @@ spread over them, three featured), in one run:
    with no comments as the reference; medians and query counts.
 2. Posting: `broadsheet serve` (2 workers) on a loopback port, 16 posters with their own
    signed-in sessions each posting --posts comments as fast as they get answers; p50/p95 of
-   the POST round trip. Rate limits stay on (set high enough not to refuse), so their cache
-   work is measured too. Reference: GET of the same story page by the same signed-in posters
-   (a render that cannot come from the page cache).
+   the POST round trip. Rate limits stay on (set high enough not to refuse), so their
+   counting is measured too, and so is the duplicate check. Reference: GET of the same story
+   page by the same signed-in posters (a render that cannot come from the page cache).
+   The load generator shares the machine's cores with the server, so the closed loop is
+   driven three ways: urllib (a new connection and a cookie jar per request), a lean
+   keep-alive client (http.client, one connection per poster) and `wrk` (C, with a Lua
+   script), each reporting the CPU the server and the client spent per post.
 3. Freshness: an anonymous reader polls the cached story page every 10 ms while a moderator
    approves a pending comment through the admin queue (HTTP POST); the time from the
    approval's response to the first anonymous response showing the comment. The author's
@@ -175,7 +179,47 @@ def p(samples: list[float], q: float) -> float:
     return round(samples[min(len(samples) - 1, int(q * len(samples)))] * 1000, 1)
 
 
-def posting(base: str, story, posters: list, posts: int, pace: float = 0.0) -> dict:
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children now (the server's workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [str(pid)] + subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                       text=True).stdout.split()
+    for one in pids:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+class CpuMeter:
+    """Server and client CPU spent over a phase, per post: who the 2 cores went to."""
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+
+    def __enter__(self):
+        self.server = tree_cpu_seconds(self.server_pid)
+        self.client = time.process_time()
+        children = os.times()
+        self.children = children.children_user + children.children_system
+        return self
+
+    def __exit__(self, *exc):
+        children = os.times()
+        self.server = tree_cpu_seconds(self.server_pid) - self.server
+        self.client = (time.process_time() - self.client
+                       + children.children_user + children.children_system - self.children)
+
+    def per_post(self, posts: int) -> dict:
+        return {"server_cpu_ms_per_post": round(self.server * 1000 / max(1, posts), 2),
+                "client_cpu_ms_per_post": round(self.client * 1000 / max(1, posts), 2)}
+
+
+def posting(base: str, story, posters: list, posts: int, pace: float = 0.0,
+            server_pid: int | None = None) -> dict:
     """16 posters at once: with pace 0 each posts again the moment it is answered (a closed
     loop: the server is never idle); with a pace each posts every `pace` seconds."""
     sessions = [Session(base, signed_in_cookie(u)) for u in posters]
@@ -214,8 +258,9 @@ def posting(base: str, story, posters: list, posts: int, pace: float = 0.0) -> d
 
     started = time.perf_counter()
     threads = [threading.Thread(target=poster, args=(n, s)) for n, s in enumerate(sessions)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    with CpuMeter(server_pid) as cpu:
+        [t.start() for t in threads]
+        [t.join() for t in threads]
     wall = time.perf_counter() - started
     # The author sees their comment at once (signed-in readers bypass the page cache).
     s = sessions[0]
@@ -229,7 +274,95 @@ def posting(base: str, story, posters: list, posts: int, pace: float = 0.0) -> d
             "reference_signed_in_get_p50_ms": p(gets, 0.5),
             "reference_signed_in_get_p95_ms": p(gets, 0.95),
             "ratio_post_p95_to_get_p95": round(p(latencies, 0.95) / p(gets, 0.95), 2),
+            **cpu.per_post(len(latencies)),
             "author_sees_own_comment_at_once": author_sees}
+
+
+class KeepAlive:
+    """One signed-in poster on one persistent HTTP/1.1 connection, with nothing between the
+    socket and the timing but http.client: what a browser costs the server, for less of the
+    client machine than urllib's new connection and cookie jar per request."""
+
+    def __init__(self, base: str, sessionid: str):
+        import http.client
+
+        self.conn = http.client.HTTPConnection(urllib.parse.urlsplit(base).netloc, timeout=30)
+        self.cookies = {"sessionid": sessionid}
+        self.token = ""
+
+    def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+                   "Host": self.conn.host + f":{self.conn.port}"}
+        if body is not None:
+            headers |= {"Content-Type": "application/x-www-form-urlencoded",
+                        "Referer": f"http://{headers['Host']}{path}"}
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        for value in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = value.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, data
+
+    def get(self, path: str) -> int:
+        status, data = self.request("GET", path)
+        m = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', data)
+        if m:
+            self.token = m.group(1).decode()
+        return status
+
+    def post(self, path: str, data: dict) -> int:
+        body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": self.token}).encode()
+        return self.request("POST", path, body)[0]
+
+
+def posting_keepalive(base: str, story, posters: list, posts: int, server_pid: int) -> dict:
+    """The closed loop again, each of the 16 posters on its own keep-alive connection."""
+    clients = [KeepAlive(base, signed_in_cookie(u)) for u in posters]
+    for c in clients:
+        assert c.get(story.url) == 200 and c.token
+    lock = threading.Lock()
+    gets: list[float] = []
+    latencies: list[float] = []
+    statuses: list[int] = []
+
+    def fetch(c):
+        for _ in range(3):
+            t = time.perf_counter()
+            c.get(story.url)
+            with lock:
+                gets.append(time.perf_counter() - t)
+
+    def poster(n, c):
+        for i in range(posts):
+            t = time.perf_counter()
+            status = c.post(f"/discussion/{story.pk}/post/",
+                            {"body": f"Bench comment keep-alive {n}-{i}: the bridge reopens."})
+            took = time.perf_counter() - t
+            with lock:
+                latencies.append(took)
+                statuses.append(status)
+
+    def at_once(target):
+        threads = [threading.Thread(target=target, args=(n, c)) for n, c in enumerate(clients)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+
+    at_once(lambda n, c: fetch(c))
+    started = time.perf_counter()
+    with CpuMeter(server_pid) as cpu:
+        at_once(poster)
+    wall = time.perf_counter() - started
+    for c in clients:
+        c.conn.close()
+    return {"posters": len(clients), "tool": "http.client keep-alive", "posts": len(latencies),
+            "non_redirect_statuses": sorted({x for x in statuses if x != 302}),
+            "post_p50_ms": p(latencies, 0.5), "post_p95_ms": p(latencies, 0.95),
+            "post_max_ms": p(latencies, 1.0), "posts_per_second": round(len(latencies) / wall),
+            "reference_signed_in_get_p50_ms": p(gets, 0.5),
+            "reference_signed_in_get_p95_ms": p(gets, 0.95),
+            "ratio_post_p95_to_get_p95": round(p(latencies, 0.95) / p(gets, 0.95), 2),
+            **cpu.per_post(len(latencies))}
 
 
 WRK_SCRIPT = """
@@ -256,7 +389,8 @@ end
 """
 
 
-def posting_wrk(base: str, story, posters: list, seconds: int) -> dict | None:
+def posting_wrk(base: str, story, posters: list, seconds: int, server_pid: int
+                ) -> dict | None:
     """The closed loop again with `wrk` as the 16 posters (one connection each), so the load
     generator takes far less of the 2 cores than Python threads do."""
     import shutil
@@ -273,16 +407,18 @@ def posting_wrk(base: str, story, posters: list, seconds: int) -> dict | None:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
         fh.write(WRK_SCRIPT % (", ".join(sessions), f"/discussion/{story.pk}/post/"))
     n = len(posters)
-    out = subprocess.run(["wrk", f"-t{n}", f"-c{n}", f"-d{seconds}s", "-s", fh.name,
-                          base + f"/discussion/{story.pk}/post/"],
-                         capture_output=True, text=True, check=True).stdout
+    with CpuMeter(server_pid) as cpu:
+        out = subprocess.run(["wrk", f"-t{n}", f"-c{n}", f"-d{seconds}s", "-s", fh.name,
+                              base + f"/discussion/{story.pk}/post/"],
+                             capture_output=True, text=True, check=True).stdout
     os.unlink(fh.name)
     requests, bad, p50, p95, worst, duration = map(
         int, re.search(r"RESULT (.+)", out).group(1).split())
     return {"posters": n, "tool": "wrk", "seconds": seconds, "posts": requests,
             "non_2xx_3xx": bad, "post_p50_ms": round(p50 / 1000, 1),
             "post_p95_ms": round(p95 / 1000, 1), "post_max_ms": round(worst / 1000, 1),
-            "posts_per_second": round(requests / (duration / 1e6))}
+            "posts_per_second": round(requests / (duration / 1e6)),
+            **cpu.per_post(requests)}
 
 
 def freshness(base: str, story, moderator, author, rounds: int) -> dict:
@@ -384,9 +520,20 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise SystemExit("server did not start") from None
                 time.sleep(0.2)
-        result["posting_closed_loop"] = posting(base, story, posters, args.posts)
-        result["posting_paced"] = posting(base, story, posters, args.posts, pace=args.pace)
-        result["posting_closed_loop_wrk"] = posting_wrk(base, story, posters, 10)
+        def back_to_10k():  # each phase starts from the same discussion
+            Comment.objects.filter(story=story, body__startswith="Bench comment").delete()
+
+        result["posting_closed_loop"] = posting(base, story, posters, args.posts,
+                                                server_pid=proc.pid)
+        back_to_10k()
+        result["posting_closed_loop_keepalive"] = posting_keepalive(
+            base, story, posters, args.posts * 4, proc.pid)
+        back_to_10k()
+        result["posting_paced"] = posting(base, story, posters, args.posts, pace=args.pace,
+                                          server_pid=proc.pid)
+        back_to_10k()
+        result["posting_closed_loop_wrk"] = posting_wrk(base, story, posters, 10, proc.pid)
+        back_to_10k()
         result["freshness"] = freshness(base, story, moderator, posters[0], args.rounds)
     finally:
         proc.terminate()

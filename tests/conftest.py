@@ -42,6 +42,15 @@ def _fresh_readership(settings, tmp_path):
     reset_memory()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_counts(settings, tmp_path):
+    """Rate limits count from zero in each test: in its own directory when they count in
+    files, else in the cache cleared above."""
+    if settings.BROADSHEET_COMMENTS["RATE_COUNTER_DIR"] is not None:
+        settings.BROADSHEET_COMMENTS = {**settings.BROADSHEET_COMMENTS,
+                                        "RATE_COUNTER_DIR": tmp_path / "ratelimits"}
+
+
 @pytest.fixture
 def home(db):
     from broadsheet.frontpage.models import HomePage

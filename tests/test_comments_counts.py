@@ -64,6 +64,28 @@ def test_story_query_count_does_not_grow_with_threads(client, home, world, story
     assert [_queries(client, u) for u in urls] == before
 
 
+def test_posting_reads_the_story_once_whatever_the_discussion(client, story, make_reader):
+    """A post loads only the story columns it needs; touching another would cost a query of
+    its own on every post."""
+    from tests.comments_support import post
+
+    ada, bob = make_reader(), make_reader()
+    client.force_login(ada)
+
+    def queries(body):
+        with CaptureQueriesContext(connection) as ctx:
+            assert post(client, story, body).status_code == 302
+        return [q["sql"] for q in ctx.captured_queries]
+
+    queries("Warming up")
+    first = queries("First look")
+    Comment.objects.bulk_create([Comment(story=story, author=bob, body=f"c{i}")
+                                 for i in range(50)])
+    later = queries("Second look")
+    assert len(later) == len(first)
+    assert sum('FROM "articles_articlepage"' in q for q in later) == 1
+
+
 def test_approval_reaches_anonymous_readers_of_the_cached_page(wsgi_app, story, make_reader,
                                                                moderator, committed):
     ada = make_reader()

@@ -41,6 +41,39 @@ def test_queue_tabs_and_filters(client, moderator, story, make_story, world, mak
     assert "rejected one" in tab("rejected") and "featured one" in tab("featured")
 
 
+def test_queue_filters_by_headline_and_by_commenter_name_or_email(client, moderator, world,
+                                                                   make_story, make_reader):
+    river, budget = make_story(world, "The river floods again"), make_story(world, "Budget day")
+    ada = make_reader("ada.lovelace", display="Ada L.")
+    ada.first_name, ada.last_name = "Ada", "Lovelace"
+    ada.save()
+    bo = make_reader("bo", display="Bo Diddley")
+    _c(river, ada, "Ada on the river", status="pending")
+    _c(budget, ada, "Ada on the budget", status="pending")
+    _c(river, bo, "Bo on the river", status="pending")
+    _c(river, None, "Imported words", status="pending", guest_name="Carla from the old site")
+    client.force_login(moderator)
+
+    def shown(**filters):
+        html = client.get("/admin/comments/queue/", {"tab": "pending", **filters}
+                          ).content.decode()
+        return {body for body in ("Ada on the river", "Ada on the budget", "Bo on the river",
+                                  "Imported words") if body in html}
+
+    assert shown(headline="RIVER floods") == {"Ada on the river", "Bo on the river",
+                                              "Imported words"}
+    assert shown(commenter="diddley") == {"Bo on the river"}  # the name shown
+    assert shown(commenter="ada love") == {"Ada on the river", "Ada on the budget"}  # full name
+    assert shown(commenter="ada.lovelace@example") == {"Ada on the river", "Ada on the budget"}
+    assert shown(commenter="carla") == {"Imported words"}  # an imported comment's signature
+    assert shown(commenter="ada", headline="budget") == {"Ada on the budget"}
+    assert shown(commenter="nobody at all") == set()
+    # The pages and tabs keep the filters.
+    html = client.get("/admin/comments/queue/", {"tab": "pending", "commenter": "ada love"}
+                      ).content.decode()
+    assert "?tab=approved&amp;commenter=ada+love" in html
+
+
 def test_bulk_approve_reject_feature_are_recorded(client, moderator, story, make_reader):
     ada = make_reader()
     a, b, c = (_c(story, ada, f"held {i}", status="pending") for i in range(3))

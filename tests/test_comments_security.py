@@ -2,8 +2,10 @@
 
 import pytest
 from django.test import Client
+from wagtail.models import PageViewRestriction
 
 from broadsheet.comments.models import Comment, Reaction, ReaderProfile, Report
+from tests.comments_support import post
 
 
 @pytest.fixture
@@ -113,3 +115,24 @@ def test_pending_and_rejected_comments_cannot_be_acted_on(client, scene):
     assert response.status_code == 403
     assert not Reaction.objects.exists() and not Report.objects.exists()
     assert not Comment.objects.filter(body="reply to hidden").exists()
+
+
+@pytest.mark.parametrize("restricted", ["story", "section"])
+def test_a_story_behind_a_view_restriction_takes_no_comments(client, world, make_story,
+                                                             make_reader, restricted):
+    members_only = make_story(world, "Members only")
+    PageViewRestriction.objects.create(page=members_only if restricted == "story" else world,
+                                       restriction_type=PageViewRestriction.LOGIN)
+    client.force_login(make_reader())
+    assert post(client, members_only, "Let me in").status_code == 404
+    members_only.get_view_restrictions().delete()  # lifted: the cached paths must follow
+    assert post(client, members_only, "Now it is open").status_code == 302
+    assert list(Comment.objects.values_list("body", flat=True)) == ["Now it is open"]
+
+
+def test_an_unpublished_story_takes_no_comments(client, world, make_story, make_reader):
+    gone = make_story(world, "Taken down")
+    gone.unpublish()
+    client.force_login(make_reader())
+    assert post(client, gone, "Still here?").status_code == 404
+    assert not Comment.objects.exists()

@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import time
 from wsgiref.util import setup_testing_defaults
 
@@ -177,3 +178,13 @@ def fetch_with(app, path, **extra):
 
     body = b"".join(app(environ, start_response)).decode()
     return int(out["status"].split()[0]), out["headers"], body
+
+
+def test_every_purge_moves_the_epoch_even_two_in_a_row(db):
+    """Workers compare the epoch file's mtime (to the nanosecond) with the one they saw; a
+    purge that left it unchanged would leave their memory of purged pages in use."""
+    seen = set()
+    for _ in range(50):
+        store.purge_tags({"page:1"})
+        seen.add(os.stat(store.root() / "epoch").st_mtime_ns)
+    assert len(seen) == 50

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from .models import Comment, ModerationAction
 from .moderation import (
@@ -17,6 +18,7 @@ from .moderation import (
     history,
     may_moderate,
     moderate,
+    queue_filter,
     reinstate_commenter,
     suspend_commenter,
 )
@@ -52,6 +54,8 @@ def queue(request):
     if tab not in TABS:
         tab = "pending"
     story_id, author_id = _int(request.GET.get("story")), _int(request.GET.get("author"))
+    headline = request.GET.get("headline", "").strip()[:200]
+    commenter_text = request.GET.get("commenter", "").strip()[:200]
     if request.method == "POST":
         action = request.POST.get("action", "")
         ids = [i for i in (_int(v) for v in request.POST.getlist("comment")) if i]
@@ -69,13 +73,11 @@ def queue(request):
                 messages.success(request, f"{ACTION_LABELS[action]}: {done} comment"
                                           f"{'' if done == 1 else 's'}.")
         return redirect(request.get_full_path())
-    rows = (Comment.objects.filter(TABS[tab][1]).select_related("story", "author",
-                                                                "author__reader_profile")
+    rows = (Comment.objects.filter(TABS[tab][1], queue_filter(
+                story_id=story_id, author_id=author_id, headline=headline,
+                commenter=commenter_text))
+            .select_related("story", "author", "author__reader_profile")
             .order_by("-created_at", "-id"))
-    if story_id:
-        rows = rows.filter(story_id=story_id)
-    if author_id:
-        rows = rows.filter(author_id=author_id)
     page = Paginator(rows, 50).get_page(request.GET.get("p"))
     reports = {}
     if tab == "reported":
@@ -93,8 +95,10 @@ def queue(request):
         "header_icon": "comment", "tab": tab, "tabs": {k: v[0] for k, v in TABS.items()},
         "counts": counts, "page": page, "actions": ACTION_LABELS,
         "story_id": story_id or "", "author_id": author_id or "",
-        "filters_query": "&".join(f"{k}={v}" for k, v in (("story", story_id),
-                                                          ("author", author_id)) if v),
+        "headline": headline, "commenter": commenter_text,
+        "filters_query": urlencode([(k, v) for k, v in (
+            ("story", story_id), ("author", author_id), ("headline", headline),
+            ("commenter", commenter_text)) if v]),
         "recent_actions": ModerationAction.objects.select_related(
             "moderator", "commenter", "comment")[:20],
     })

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import Comment, ModerationAction, ReaderProfile, Report
@@ -22,6 +23,27 @@ BULK_ACTIONS = {"approve": Kind.APPROVE, "reject": Kind.REJECT, "feature": Kind.
 def may_moderate(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active
                 and user.has_perm("comments.moderate_comment"))
+
+
+def queue_filter(*, story_id: int | None = None, author_id: int | None = None,
+                 headline: str = "", commenter: str = "") -> Q:
+    """The queue's filters as one condition on comments. Moderators know stories by their
+    headline and commenters by the name they show or their e-mail, so besides the ids (the
+    queue's own "only this story" links) each text filter matches every word it is given
+    in any of those, ignoring case: "ada love" finds Ada Lovelace and ada@lovelace.example."""
+    q = Q()
+    if story_id:
+        q &= Q(story_id=story_id)
+    if author_id:
+        q &= Q(author_id=author_id)
+    for word in headline.split():
+        q &= Q(story__title__icontains=word)
+    for word in commenter.split():
+        q &= (Q(author__reader_profile__display_name__icontains=word)
+              | Q(author__first_name__icontains=word) | Q(author__last_name__icontains=word)
+              | Q(author__email__icontains=word) | Q(author__username__icontains=word)
+              | Q(guest_name__icontains=word))
+    return q
 
 
 def _check(user) -> None:

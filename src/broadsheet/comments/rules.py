@@ -17,6 +17,7 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from . import counters
 from .models import Comment, CommentRules, ReaderProfile
 from .text import links_in
 
@@ -114,25 +115,17 @@ def check_standing(user, now=None) -> None:
         raise CommentRefused(f"Your account is suspended from commenting until {until}.")
 
 
-def _hit(key: str) -> int:
-    try:
-        return cache.incr(key)  # the usual case: one read and one write
-    except ValueError:  # the first hit of this window
-        if cache.add(key, 1, 120):
-            return 1
-        return cache.incr(key)  # another request created it just now
-
-
 def check_rate(user, ip: str | None, rules: CommentRules, now=None) -> None:
-    """Fixed one-minute windows in the shared cache, per account and per network address."""
+    """Fixed one-minute windows counted across the server's workers (counters.py), per
+    account and per network address."""
     minute = int((now or timezone.now()).timestamp() // 60)
-    if rules.account_per_minute and _hit(f"bs:crate:u:{user.pk}:{minute}") > \
+    if rules.account_per_minute and counters.hit(f"u-{user.pk}", minute=minute) > \
             rules.account_per_minute:
         raise RateLimited("You are commenting too quickly. Please wait a minute and try "
                           "again; what you wrote is kept below.")
     if ip and rules.ip_per_minute:
         digest = hashlib.sha256(ip.encode()).hexdigest()[:24]
-        if _hit(f"bs:crate:ip:{digest}:{minute}") > rules.ip_per_minute:
+        if counters.hit(f"ip-{digest}", minute=minute) > rules.ip_per_minute:
             raise RateLimited("Too many comments are coming from your network right now. "
                               "Please wait a minute and try again.")
 

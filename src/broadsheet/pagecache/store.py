@@ -3,7 +3,8 @@
 Layout under <data dir>/pagecache/:
   pages/<key>          one cached response: a JSON header line, then the body bytes
   tags/<tag>/<key>     an empty marker: page <key> shows the thing named <tag>
-  epoch                touched on every purge; a render that started before it is not stored
+  epoch                its mtime is set by every purge; a render that started before it is not
+                       stored, and each worker drops its memory of pages when it changes
 
 A tag is "page:<id>" for a story or section a page shows, or a name such as "spotlight" or
 "stories" (any listing that a new story can enter). Files, not the database, because a hit must
@@ -39,6 +40,22 @@ def _atomic_write(path: Path, data: bytes) -> None:
     with open(tmp, "wb") as fh:
         fh.write(data)
     os.replace(tmp, path)
+
+
+def _bump_epoch(base: Path) -> None:
+    """Mark a purge: the epoch's mtime becomes now, to the nanosecond.
+
+    Setting the time on one file is a single inode update; writing a new file and renaming it
+    over the old one made ext4 start writing the replaced file out, on every comment posted.
+    The time is given explicitly so it moves even where the filesystem's own clock is coarse."""
+    path = base / "epoch"
+    now = time.time_ns()
+    try:
+        os.utime(path, ns=(now, now))
+    except FileNotFoundError:
+        base.mkdir(parents=True, exist_ok=True)
+        path.touch()
+        os.utime(path, ns=(now, now))
 
 
 def last_purge(base: Path | None = None) -> float:
@@ -97,11 +114,7 @@ def _safe(tag: str) -> str:
 def purge_tags(tags: set[str] | list[str]) -> int:
     """Drop every cached page that shows any of `tags`. Returns how many pages went."""
     base = root()
-    base.mkdir(parents=True, exist_ok=True)
-    _atomic_write(base / "epoch", str(time.time()).encode())
-    # Make sure the epoch moves even on filesystems with coarse mtimes.
-    now = time.time()
-    os.utime(base / "epoch", (now, now))
+    _bump_epoch(base)
     gone = 0
     for tag in tags:
         tag_dir = base / "tags" / _safe(tag)
@@ -123,8 +136,6 @@ def purge_all() -> None:
     import shutil
 
     base = root()
-    _atomic_write(base / "epoch", str(time.time()).encode())
-    now = time.time()
-    os.utime(base / "epoch", (now, now))
+    _bump_epoch(base)
     for sub in ("pages", "tags"):
         shutil.rmtree(base / sub, ignore_errors=True)

@@ -3,9 +3,9 @@
 Only anonymous GET/HEAD requests are looked up. A request carrying a session cookie is a
 signed-in reader (or an editor) and always goes to Django, so personal pages are never shared.
 
-Each worker keeps the pages it has served in memory, ready to send. The store's epoch file is
-touched by every purge in any worker; one stat() per request tells a worker whether its
-memory is still good, so a purge reaches every worker on the next request.
+Each worker keeps the pages it has served in memory, ready to send. Every purge in any worker
+sets the store's epoch file's mtime to the nanosecond; one stat() per request tells a worker
+whether its memory is still good, so a purge reaches every worker on the next request.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def wrap(django_app):
     def lookup(where: tuple[str, str, str]):
         try:
             st = stat(epoch_file)
-            epoch = (st.st_mtime_ns, st.st_ino)  # each purge writes a new file
+            epoch = (st.st_mtime_ns, st.st_ino)  # the inode changes if the file is recreated
         except FileNotFoundError:
             epoch = None
         if epoch != seen_epoch[0]:

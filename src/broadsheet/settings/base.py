@@ -243,6 +243,11 @@ BROADSHEET_PAGECACHE = {
     # Pages whose widgets move on their own clock (Popular) are re-rendered after this.
     "MAX_AGE": env_int("BROADSHEET_PAGE_CACHE_MAX_AGE", 30, minimum=1),
 }
+BROADSHEET_COMMENTS = {
+    # Where the workers of one host count posts for the rate limits (comments/counters.py);
+    # None counts in the shared cache, which a profile sets when that cache is Redis.
+    "RATE_COUNTER_DIR": DATA_DIR / "ratelimits",
+}
 BROADSHEET_INGEST = {
     # Imported items name picture files by URL; an address on this machine or its private
     # network is not fetched unless allowed (a wire or feed must not reach internal services).

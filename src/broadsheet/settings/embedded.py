@@ -5,7 +5,7 @@ from .base import DATA_DIR
 
 DATABASES = {
     "default": {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "broadsheet.sqlite",
         "NAME": DATA_DIR / "broadsheet.sqlite3",
         "OPTIONS": {
             # WAL lets readers proceed while one writer commits; synchronous=NORMAL is still
@@ -23,6 +23,10 @@ DATABASES = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 10,
         },
+        # Each server thread keeps its connection: opening one runs the PRAGMAs above and
+        # registers Django's SQL functions, which cost a post as much as all its queries.
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
     }
 }
 

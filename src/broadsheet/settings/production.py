@@ -26,6 +26,8 @@ if _redis_url:
             "KEY_PREFIX": env_str("BROADSHEET_CACHE_PREFIX", "broadsheet"),
         }
     }
+    # Redis counts atomically for every host that shares it.
+    BROADSHEET_COMMENTS = {**BROADSHEET_COMMENTS, "RATE_COUNTER_DIR": None}  # noqa: F405
 else:
     # Without Redis, a file cache in the data directory is shared by the workers of one host.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

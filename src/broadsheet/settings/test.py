@@ -25,6 +25,10 @@ from .base import DATA_DIR, STORAGES  # noqa: E402
 # Live-server threads must not keep connections open past a test (PostgreSQL would refuse to
 # drop the test database).
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "broadsheet.sqlite":  # noqa: F405
+    # In memory, as Django tests SQLite by default: pytest-django only knows Django's own
+    # engine name, and would otherwise give each xdist worker a file named after ours.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {
