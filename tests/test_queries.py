@@ -74,3 +74,25 @@ def test_counts_do_not_grow_with_stories_or_comments(client, home, newsroom, mak
                                  for i in range(50)])
     after = [count_queries(client, u) for u in (lead.url, home.url, section.url)]
     assert after == before
+
+
+def test_links_read_the_site_root_paths_once_a_request(client, home, newsroom, monkeypatch):
+    """Every teaser's URL needs Wagtail's site root paths from the shared cache; a page of
+    links fetches them once, not once a link (a Redis round trip each in production)."""
+    from django.core.cache import cache
+
+    lead, section = newsroom(12, 3)
+    fetched = []
+    real_get = cache.get
+
+    def get(key, *args, **kwargs):
+        if key == "wagtail_site_root_paths":
+            fetched.append(key)
+        return real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", get)
+    for url in (lead.url, home.url, section.url, "/search/?q=story"):
+        fetched.clear()
+        response = client.get(url)
+        assert response.status_code == 200 and response.content.count(b"<a href=") > 10, url
+        assert len(fetched) <= 1, (url, len(fetched))

@@ -13,6 +13,8 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, PageManager, PageQuerySet
 from wagtail.search import index
 
+from broadsheet.masthead.site_paths import SiteRootPathsPerRequest
+
 from .blocks import ArticleBodyBlock
 
 
@@ -56,7 +58,7 @@ class ArticleTag(TaggedItemBase):
                                  related_name="tagged_items")
 
 
-class ArticlePage(Page):
+class ArticlePage(SiteRootPathsPerRequest, Page):
     """A story: headline (the page title), dek, body, and everything around them."""
 
     class Comments(models.TextChoices):

@@ -10,8 +10,10 @@ from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Orderable, Page
 
+from broadsheet.masthead.site_paths import SiteRootPathsPerRequest
 
-class HomePage(Page):
+
+class HomePage(SiteRootPathsPerRequest, Page):
     """The site's front page: lead story, top stories, a block per section, Popular."""
 
     top_stories_count = models.PositiveSmallIntegerField(

@@ -10,6 +10,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from broadsheet.articles.blocks import ArticleBodyBlock
+from broadsheet.masthead.site_paths import SiteRootPathsPerRequest
 
 
 @register_setting(icon="site")
@@ -25,7 +26,7 @@ class Masthead(BaseSiteSetting):
         verbose_name = "Masthead"
 
 
-class StandardPage(Page):
+class StandardPage(SiteRootPathsPerRequest, Page):
     """A plain page of the site: About us, Contact, a WordPress page moved in. No byline, no
     date, no comments; it can hold pages below it (Contact > Offices)."""
 

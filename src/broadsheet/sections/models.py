@@ -9,6 +9,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
 from broadsheet.articles.visibility import restricted_paths, restricted_q
+from broadsheet.masthead.site_paths import SiteRootPathsPerRequest
 from broadsheet.pagecache.dependencies import STORIES, shows
 
 
@@ -51,7 +52,7 @@ class StoryPaginator(Paginator):
             .exclude(restricted_q()).order_by().count())
 
 
-class SectionPage(Page):
+class SectionPage(SiteRootPathsPerRequest, Page):
     """A section front: its stories, newest first, including those of its subsections."""
 
     intro = models.TextField(blank=True, help_text="One or two sentences shown under the name.")

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so it stores the response exactly as it leaves Django (with CSP etc.).
     "broadsheet.pagecache.middleware.PageCacheMiddleware",
+    "broadsheet.masthead.site_paths.middleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,0 +1,33 @@
+"""Wagtail's site root paths, fetched once a request instead of once a link.
+
+A page's URL is worked out from the site root paths, which Wagtail keeps in the shared cache.
+Given a request it remembers them on the request; templates ask for `page.url`, without one,
+so Wagtail remembers them on each page instead, and a page of teasers went to the cache (a
+Redis round trip, or a file read) once for every story it links to: 22 times for a page of
+search results. The middleware makes the current request known to pages built on
+SiteRootPathsPerRequest, which then share the request's copy.
+"""
+
+from __future__ import annotations
+
+import contextvars
+
+_request = contextvars.ContextVar("broadsheet_current_request", default=None)
+
+
+class SiteRootPathsPerRequest:
+    """Mixin for page models: remember the site root paths on the current request."""
+
+    def _get_site_root_paths(self, cache_object=None, **kwargs):
+        return super()._get_site_root_paths(cache_object or _request.get(), **kwargs)
+
+
+def middleware(get_response):
+    def current_request(request):
+        token = _request.set(request)
+        try:
+            return get_response(request)
+        finally:
+            _request.reset(token)
+
+    return current_request
