@@ -171,6 +171,11 @@ def measure(profile: str, stories: int, requests: int) -> None:
         return response.content
 
     cold: dict = {"reference_robots_txt": _timed(get, "/robots.txt", requests)}
+    # A second reference that does what a search page does (templates, teasers, the shared
+    # cache, a few queries): this machine's speed drifts by half within an hour, and the
+    # ratio to a story page rendered in the same minute is what compares across runs.
+    newest = ArticlePage.objects.live().order_by("-first_published_at").first()
+    cold["reference_story_page"] = _timed(get, newest.url, requests)
     search = []
     hits = {}
     for q in QUERIES:
@@ -181,6 +186,8 @@ def measure(profile: str, stories: int, requests: int) -> None:
             search.append(time.perf_counter() - start)
         hits[q] = body.count(b'class="snippet"')
     cold["search"] = _stats(search)
+    cold["search"]["p95_ratio_to_story_page"] = round(
+        cold["search"]["p95_ms"] / cold["reference_story_page"]["p95_ms"], 2)
     cold["search"]["hits_on_first_page"] = hits
     with _counting(connection) as queries:
         body = get(f"/search/?q={MISSPELT}")

@@ -16,10 +16,19 @@ _KEY = "broadsheet:restricted-paths"
 
 
 def restricted_paths() -> list[str]:
+    # Several parts of one page ask (teaser lists, navigation); one cache read serves them.
+    from broadsheet.masthead.site_paths import current_request
+
+    request = current_request()
+    paths = getattr(request, "_broadsheet_restricted_paths", None)
+    if paths is not None:
+        return paths
     paths = cache.get(_KEY)
     if paths is None:
         paths = sorted(PageViewRestriction.objects.values_list("page__path", flat=True))
         cache.set(_KEY, paths, None)
+    if request is not None:
+        request._broadsheet_restricted_paths = paths
     return paths
 
 

@@ -22,6 +22,11 @@ class SiteRootPathsPerRequest:
         return super()._get_site_root_paths(cache_object or _request.get(), **kwargs)
 
 
+def current_request():
+    """The request being answered on this thread, or None outside one."""
+    return _request.get()
+
+
 def middleware(get_response):
     def current_request(request):
         token = _request.set(request)
