@@ -12,13 +12,13 @@ from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import PageViewRestriction
 
+from broadsheet.masthead.site_paths import current_request
+
 _KEY = "broadsheet:restricted-paths"
 
 
 def restricted_paths() -> list[str]:
     # Several parts of one page ask (teaser lists, navigation); one cache read serves them.
-    from broadsheet.masthead.site_paths import current_request
-
     request = current_request()
     paths = getattr(request, "_broadsheet_restricted_paths", None)
     if paths is not None:

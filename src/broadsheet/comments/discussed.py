@@ -30,11 +30,7 @@ def most_discussed_ids(limit: int = DISCUSSED_SIZE, now=None) -> list[tuple[int,
 
 def cached_most_discussed_ids(limit: int = DISCUSSED_SIZE) -> list[tuple[int, int]]:
     key = f"broadsheet:discussed:{limit}"
-    rows = cache.get(key)
-    if rows is None:
-        rows = most_discussed_ids(limit)
-        cache.set(key, rows, DISCUSSED_TTL_SECONDS)
-    return rows
+    return cache.get_or_set(key, lambda: most_discussed_ids(limit), DISCUSSED_TTL_SECONDS)
 
 
 def pick(rows: list[tuple[int, int]], teasers: dict) -> list:

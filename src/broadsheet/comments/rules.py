@@ -80,11 +80,7 @@ def rules_for(site) -> CommentRules:
             return CommentRules()
         site_id = site.pk
     key = _RULES_KEY.format(site_id)
-    rules = cache.get(key)
-    if rules is None:
-        rules = CommentRules.for_site(site)
-        cache.set(key, rules, 3600)
-    return rules
+    return cache.get_or_set(key, lambda: CommentRules.for_site(site), 3600)
 
 
 def _forget_rules(sender, instance, **kwargs):

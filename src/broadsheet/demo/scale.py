@@ -24,7 +24,7 @@ from wagtail.models import Page
 
 from broadsheet.articles.models import ArticlePage, ArticleTag, Byline
 from broadsheet.comments.models import Comment
-from broadsheet.ingest.bulk import insert_child_rows
+from broadsheet.ingest.bulk import insert_child_rows, insert_page_rows
 from broadsheet.people.models import Author
 from broadsheet.sections.models import SectionPage
 
@@ -100,12 +100,7 @@ def _add_stories(rng: random.Random, count: int) -> int:
                 summary="", body=rng.choice(bodies), hero_image_id=image_id, hero_alt=alt,
                 hero_credit="Illustration: Broadsheet demo" if image_id else "",
                 dateline=writing.HOME_DATELINE))
-        Page.objects.bulk_create(pages)
-        if pages[0].pk is None:  # a backend that does not return ids from bulk inserts
-            ids = dict(Page.objects.filter(path__in=[p.path for p in pages])
-                       .values_list("path", "id"))
-            for page in pages:
-                page.pk = page.id = ids[page.path]
+        insert_page_rows(pages)
         for page, article in zip(pages, stories, strict=True):
             article.page_ptr_id = article.id = page.pk
         insert_child_rows(ArticlePage, stories)

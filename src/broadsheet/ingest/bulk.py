@@ -109,12 +109,7 @@ class StoryBatch:
             page.has_unpublished_changes = not page.live
             rows.append(Page(**{f.attname: getattr(page, f.attname)
                                 for f in Page._meta.concrete_fields if not f.primary_key}))
-        Page.objects.bulk_create(rows)
-        if rows[0].pk is None:  # a backend that does not return ids from bulk inserts
-            ids = dict(Page.objects.filter(path__in=[r.path for r in rows])
-                       .values_list("path", "id"))
-            for row in rows:
-                row.pk = row.id = ids[row.path]
+        insert_page_rows(rows)
         for new, row in zip(pending, rows, strict=True):
             new.page.pk = new.page.id = new.page.page_ptr_id = row.pk
             new.page._state.adding = False
@@ -205,6 +200,16 @@ def index_later(ids: list[int], *, size: int = 500) -> None:
             names = " ".join(b.author.name for b in story.bylines.all())
             story.author_names = lambda names=names: names  # no query per story
         index(stories)
+
+
+def insert_page_rows(rows: list[Page]) -> None:
+    """Insert Wagtail page rows in one statement and give each its id."""
+    Page.objects.bulk_create(rows)
+    if rows[0].pk is None:  # a backend that does not return ids from bulk inserts
+        ids = dict(Page.objects.filter(path__in=[r.path for r in rows])
+                   .values_list("path", "id"))
+        for row in rows:
+            row.pk = row.id = ids[row.path]
 
 
 def insert_child_rows(model, objs) -> None:

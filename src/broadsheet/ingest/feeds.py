@@ -15,7 +15,6 @@ import feedparser
 
 from .bodies import plain_text, richest_body
 from .ninjs import MAX_URI, Picture, RefusedFile, Story
-from .storywriter import report, write
 
 
 def read_feed(source: Path | str, run) -> None:
@@ -29,10 +28,7 @@ def read_feed(source: Path | str, run) -> None:
         if run.check:
             run.checked(f"ok {label} ({feed.version})")
             continue
-        imported = write(story, path=label, draft=run.draft, fetcher=run.fetcher)
-        for warning in imported.warnings:
-            run.warn(f"{label}: {warning}")
-        (run.created if imported.created else run.updated)(report(imported))
+        run.write(story, label)
 
 
 def _parse(source: Path | str):

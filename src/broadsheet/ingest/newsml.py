@@ -13,7 +13,6 @@ from pathlib import Path
 
 from .bodies import richest_body
 from .ninjs import MAX_URI, Picture, RefusedFile, Story
-from .storywriter import report, write
 
 WITHDRAWN = {"canceled", "cancelled", "withheld"}
 
@@ -37,10 +36,7 @@ def read_newsml(path: Path, run) -> None:
         if run.check:
             run.checked(f"ok {label} (NewsML {root.get('Version', '1.x')})")
             continue
-        imported = write(story, path=label, draft=run.draft, fetcher=run.fetcher)
-        for warning in imported.warnings:
-            run.warn(f"{label}: {warning}")
-        (run.created if imported.created else run.updated)(report(imported))
+        run.write(story, label)
 
 
 def story_from(item, label: str, *, section: str | None) -> Story:

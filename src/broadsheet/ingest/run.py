@@ -121,6 +121,15 @@ class Run:
         return self.lines, None
 
 
+    def write(self, story, label: str) -> None:
+        """Write one story on its own (outside the batch) and report it."""
+        from .storywriter import report, write
+
+        imported = write(story, path=label, draft=self.draft, fetcher=self.fetcher)
+        for warning in imported.warnings:
+            self.warn(f"{label}: {warning}")
+        (self.created if imported.created else self.updated)(report(imported))
+
     def _flush(self) -> None:
         from .storywriter import report
 
@@ -161,7 +170,7 @@ def read_ninjs(path: Path, run: Run) -> None:
 
 
 def read_ninjs_item(item: dict, label: str, run: Run) -> None:
-    from .storywriter import add_new, report, write
+    from .storywriter import add_new
 
     item, extras = ninjs.profile_extensions(item)
     if extras:
@@ -202,8 +211,4 @@ def read_ninjs_item(item: dict, label: str, run: Run) -> None:
         run._new.append((label, imported))  # its line once the batch is written
         return
     run.batch.forget_tree()  # the one-at-a-time writer adds pages the batch does not know
-    imported = write(story, path=label, draft=run.draft, fetcher=run.fetcher)
-    for warning in imported.warnings:
-        run.warn(f"{label}: {warning}")
-    line = report(imported)
-    (run.created if imported.created else run.updated)(line)
+    run.write(story, label)

@@ -76,11 +76,8 @@ def cached_most_read_ids(limit: int = POPULAR_SIZE, *, section_id: int | None = 
                          ) -> list[int]:
     """most_read_ids, shared by all workers for POPULAR_CACHE_SECONDS."""
     key = f"broadsheet:popular:{limit}:{section_id or ''}"
-    ids = cache.get(key)
-    if ids is None:
-        ids = most_read_ids(limit, section_id=section_id)
-        cache.set(key, ids, POPULAR_CACHE_SECONDS)
-    return ids
+    return cache.get_or_set(key, lambda: most_read_ids(limit, section_id=section_id),
+                            POPULAR_CACHE_SECONDS)
 
 
 def most_read(limit: int = POPULAR_SIZE, *, section_id: int | None = None) -> list:
@@ -144,11 +141,7 @@ def trending_ids(limit: int = POPULAR_SIZE, *, now=None) -> list[tuple[int, int,
 
 def cached_trending_ids(limit: int = POPULAR_SIZE) -> list[tuple[int, int, int]]:
     key = f"broadsheet:trending:{limit}"
-    rows = cache.get(key)
-    if rows is None:
-        rows = trending_ids(limit)
-        cache.set(key, rows, POPULAR_CACHE_SECONDS)
-    return rows
+    return cache.get_or_set(key, lambda: trending_ids(limit), POPULAR_CACHE_SECONDS)
 
 
 def forget_popular() -> None:

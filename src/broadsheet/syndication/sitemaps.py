@@ -110,13 +110,12 @@ def story_groups_sql() -> tuple[str, list]:
     publication as W3C text) per section and month, in no particular order."""
     vendor = connection.vendor if connection.vendor in SECTION_SQL else "sqlite"
     # Wagtail's paths are base-36 digits: nothing in them for LIKE to read as a wildcard.
-    restricted = "".join(" AND path NOT LIKE %s" for _ in restricted_paths())
+    restricted = [f"{path}%" for path in restricted_paths()]
     return (f"SELECT {SECTION_SQL[vendor]}, {_LABEL_SQL[vendor]}, COUNT(*), "  # noqa: S608
             f"{_LASTMOD_SQL[vendor]} FROM wagtailcore_page "
-            f"WHERE content_type_id = %s AND live{restricted} "
+            f"WHERE content_type_id = %s AND live{' AND path NOT LIKE %s' * len(restricted)} "
             f"GROUP BY {MONTH_SQL[vendor]}, {SECTION_SQL[vendor]}",
-            [ContentType.objects.get_for_model(ArticlePage).pk,
-             *(f"{path}%" for path in restricted_paths())])
+            [ContentType.objects.get_for_model(ArticlePage).pk, *restricted])
 
 
 @dataclass(frozen=True, slots=True)
