@@ -81,7 +81,10 @@ def finds_anything(query: str, **filters) -> bool:
         query, operator="and", order_by_relevance=False)[:1])
 
 
-def _by_relevance(query: str, filters: dict) -> list[int]:
+Ranked = list[tuple[int, datetime | None]]  # (story id, first published), best first
+
+
+def _by_relevance(query: str, filters: dict) -> Ranked:
     """(id, first published) of the SCORED newest matching stories, most relevant first."""
     if connection.vendor == "sqlite" and _sqlite_fts():
         return _sqlite_by_relevance(_stories(**filters), query)
@@ -120,7 +123,7 @@ def _sqlite_matches(stories, query: str):
     )
 
 
-def _sqlite_by_relevance(stories, query: str) -> list[int]:
+def _sqlite_by_relevance(stories, query: str) -> Ranked:
     """Wagtail's own index, ranked by FTS5's bm25, in one query.
 
     Wagtail's SQLite backend scores each candidate in a correlated subquery that runs the
@@ -169,7 +172,7 @@ def _postgres_matches(pages, query: str):
     )
 
 
-def _postgres_by_relevance(pages, query: str) -> list[int]:
+def _postgres_by_relevance(pages, query: str) -> Ranked:
     """Wagtail's own index, ranked by ts_rank over the SCORED most recently indexed matches.
 
     Wagtail's backend ranks every match before it keeps the best: a word in a third of a

@@ -19,7 +19,7 @@ class SiteRootPathsPerRequest:
     """Mixin for page models: remember the site root paths on the current request."""
 
     def _get_site_root_paths(self, cache_object=None, **kwargs):
-        return super()._get_site_root_paths(cache_object or _request.get(), **kwargs)
+        return super()._get_site_root_paths(cache_object or current_request(), **kwargs)
 
 
 def current_request():
@@ -28,11 +28,11 @@ def current_request():
 
 
 def middleware(get_response):
-    def current_request(request):
+    def answer_knowing_the_request(request):
         token = _request.set(request)
         try:
             return get_response(request)
         finally:
             _request.reset(token)
 
-    return current_request
+    return answer_knowing_the_request
