@@ -10,8 +10,6 @@ from django.core.cache import cache
 from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-SEED = SHARED / "seed"
 
 _counter = itertools.count(1)
 

@@ -15,9 +15,8 @@ from broadsheet.articles.models import ArticlePage
 from broadsheet.ingest import ninjs
 from broadsheet.ingest.bodies import InlinePicture
 from broadsheet.sections.models import SectionPage
-from tests.conftest import SEED, SHARED
+from tests.testdata import NINJS, SEED
 
-NINJS = SHARED / "standards" / "ninjs"
 EXAMPLES = NINJS / "examples" / "3.0"
 ARTICLE_URI = "urn:broadsheet:seed:blinken-presses-iraq"
 

@@ -15,9 +15,9 @@ from wagtail.models import Page, Revision
 from broadsheet.articles.models import ArticlePage
 from broadsheet.ingest import bodies, ninjs
 from broadsheet.ingest.models import FetchedImage, RemoteImage
-from tests.conftest import SHARED
+from tests.testdata import NINJS
 
-EXAMPLES = SHARED / "standards" / "ninjs" / "examples"
+EXAMPLES = NINJS / "examples"
 
 
 def run_import(*paths, **options):

@@ -10,12 +10,12 @@ from wagtail.models import Page, Revision
 from broadsheet.articles.models import ArticlePage
 from broadsheet.ingest import ninjs
 from broadsheet.ingest.models import RemoteImage
-from tests.conftest import ROOT, SHARED
+from tests.conftest import ROOT
+from tests.testdata import NINJS, present
 
-NINJS = SHARED / "standards" / "ninjs"
 SUITE = NINJS / "validation" / "test_suite"
 EXAMPLES = NINJS / "examples"
-RELEASES = sorted(p.name for p in SUITE.iterdir() if p.is_dir() and not p.name.endswith("_dev"))
+RELEASES = sorted(p.name for p in SUITE.glob("*") if p.is_dir() and not p.name.endswith("_dev"))
 
 
 def run_import(*args, **options):
@@ -35,13 +35,13 @@ def test_every_release_has_a_shipped_schema_identical_to_iptcs():
     for version, name in ninjs.VERSIONS.items():
         shipped = ninjs.SCHEMAS / name
         assert shipped.read_bytes() == (NINJS / "specification" / name).read_bytes(), version
-        assert ROOT / "src" in shipped.parents  # inside the package, not read from ../shared
+        assert ROOT / "src" in shipped.parents  # inside the package, not read from tests/
     assert (ninjs.SCHEMAS / "GeoJSON.json").read_bytes() == (
         SUITE / "GeoJSON-schema.json").read_bytes()
     assert (ninjs.SCHEMAS / "LICENSE").read_bytes() == (NINJS / "LICENSE").read_bytes()
 
 
-SUITE_FILES = sorted(p for v in RELEASES for p in (SUITE / v).glob("should_*/*.json"))
+SUITE_FILES = present((p for v in RELEASES for p in (SUITE / v).glob("should_*/*.json")), SUITE)
 
 
 @pytest.mark.parametrize("path", SUITE_FILES, ids=lambda p: "/".join(p.parts[-3:]))
@@ -81,9 +81,9 @@ def test_check_changes_nothing_and_lists_every_refusal(tmp_path, home):
     assert str(good) not in str(refused.value)
 
 
-EXAMPLE_FILES = sorted(p for p in EXAMPLES.rglob("*.json")
-                       # the JSON Schema of TT's extension, not an item
-                       if p.name != "extension-schema.json")
+EXAMPLE_FILES = present((p for p in EXAMPLES.rglob("*.json")
+                         # the JSON Schema of TT's extension, not an item
+                         if p.name != "extension-schema.json"), EXAMPLES)
 
 
 def test_every_iptc_example_imports_or_is_skipped_as_not_a_story(home):

@@ -19,9 +19,8 @@ from broadsheet.ingest.models import ImportedObject, RemoteImage
 from broadsheet.masthead.models import StandardPage
 from broadsheet.people.models import Author
 from broadsheet.sections.models import SectionPage
-from tests.conftest import SHARED
+from tests.testdata import WXR
 
-WXR = SHARED / "standards" / "wxr"
 THEME = WXR / "themeunittestdata.wordpress.xml"
 BLOCKS = WXR / "64-block-test-data.xml"
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.browser.conftest import sign_in
-from tests.conftest import SEED
+from tests.testdata import SEED
 
 # Live-server tests commit for real and the database is flushed after each; serialized
 # rollback restores the migrated initial data (root page, collection, site, groups).
