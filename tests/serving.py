@@ -28,9 +28,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def get(url: str):
+def get(url: str, headers: dict | None = None):
     try:
-        with urllib.request.urlopen(url, timeout=5) as r:  # noqa: S310
+        request = urllib.request.Request(url, headers=headers or {})
+        with urllib.request.urlopen(request, timeout=5) as r:  # noqa: S310
             return r.status, dict(r.headers), r.read()
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers), exc.read()
@@ -53,9 +54,10 @@ def prepared_site(data: Path, port: int, **extra: str) -> dict:
     return env
 
 
-def start_server(env: dict, port: int, *, probe: str = "/robots.txt") -> subprocess.Popen:
-    """`broadsheet serve` on `port`, once it answers `probe`; its output goes to serve.log in
-    the data directory and is shown if it does not start."""
+def start_server(env: dict, port: int, *, probe: str = "/robots.txt",
+                 headers: dict | None = None) -> subprocess.Popen:
+    """`broadsheet serve` on `port`, once it answers `probe` (sent with `headers`); its output
+    goes to serve.log in the data directory and is shown if it does not start."""
     log = Path(env["BROADSHEET_DATA_DIR"]) / "serve.log"
     with open(log, "ab") as out:
         proc = subprocess.Popen([BIN, "serve", "--port", str(port)], env=env, stdout=out,
@@ -63,7 +65,7 @@ def start_server(env: dict, port: int, *, probe: str = "/robots.txt") -> subproc
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            get(f"http://127.0.0.1:{port}{probe}")
+            get(f"http://127.0.0.1:{port}{probe}", headers)
             return proc
         except OSError:
             time.sleep(0.2)

@@ -147,9 +147,9 @@ def test_pictures_go_out_as_associations_and_figures(client, world, make_story):
     hero = item["associations"][0]
     assert hero["type"] == "picture" and hero["by"] == "Photo: A. Lens"
     assert hero["renditions"][0]["width"] == 320 and hero["renditions"][0]["href"].startswith(
-        "http://testserver/media/")
+        "http://127.0.0.1:8000/media/")
     assert {"role": "caption", "value": "The river at dusk."} in hero["descriptions"]
     assert {"role": "alt", "value": "The river"} in hero["descriptions"]
-    assert '<figure><img src="http://testserver/media/' in item["bodies"][0]["value"]
+    assert '<figure><img src="http://127.0.0.1:8000/media/' in item["bodies"][0]["value"]
     assert 'alt="The river again"><figcaption>Again.</figcaption></figure>' in \
         item["bodies"][0]["value"]

@@ -15,9 +15,19 @@ def main(argv: list[str] | None = None) -> None:
     from broadsheet.settings import default_module
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", default_module())
+    args = sys.argv[1:] if argv is None else argv
+    if args and not args[0].startswith("-") and args[0] != "help":
+        import django
+
+        from broadsheet.masthead.address import follow_base_url
+
+        # Every command starts under the configured address (serve, import, setup, ...):
+        # a changed BROADSHEET_BASE_URL takes effect with no extra step.
+        django.setup()
+        follow_base_url()
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["broadsheet", *(sys.argv[1:] if argv is None else argv)])
+    execute_from_command_line(["broadsheet", *args])
 
 
 if __name__ == "__main__":

@@ -9,10 +9,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", default_module())
 from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
+from broadsheet.masthead.address import follow_base_url  # noqa: E402
 from broadsheet.pagecache.wsgi import wrap  # noqa: E402
+from broadsheet.proxy import wrap as behind_the_proxy  # noqa: E402
 from broadsheet.readership.wsgi import wrap as answer_view_beacons  # noqa: E402
 
-application = answer_view_beacons(wrap(get_wsgi_application()))
+django_app = get_wsgi_application()
+# Under any WSGI server, not only `broadsheet serve`: the site names the configured address.
+follow_base_url()
+application = behind_the_proxy(answer_view_beacons(wrap(django_app)))
 
 if os.environ.get("BROADSHEET_SERVER_PROCESS") and settings.BROADSHEET_PUBLISHING["SCHEDULER"]:
     from broadsheet.publishing.scheduler import start_in_process

@@ -11,6 +11,8 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
 
+from broadsheet.masthead.address import absolute
+
 from .models import Comment, display_name_of
 
 log = logging.getLogger("broadsheet.comments")
@@ -31,7 +33,7 @@ def comment_for_token(token: str) -> Comment | None:
 
 
 def unsubscribe_url(comment: Comment) -> str:
-    return settings.BASE_URL + reverse("comment_unsubscribe", args=[unsubscribe_token(comment)])
+    return absolute(reverse("comment_unsubscribe", args=[unsubscribe_token(comment)]))
 
 
 def notify_reply(reply: Comment) -> None:
@@ -49,7 +51,7 @@ def _send(reply_id: int, target_id: int) -> None:
     target = Comment.objects.select_related("author").get(pk=target_id)
     if not target.author.email:
         return
-    link = f"{settings.BASE_URL}{reply.story.url}#comment-{reply.pk}"
+    link = absolute(f"{reply.story.url}#comment-{reply.pk}")
     unsubscribe = unsubscribe_url(target)
     body = (f"{display_name_of(reply.author)} replied to your comment on "
             f"\"{reply.story.title}\":\n\n{reply.body}\n\nRead the discussion: {link}\n\n"

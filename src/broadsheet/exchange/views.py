@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET
 
+from broadsheet.masthead.address import absolute
 from broadsheet.pagecache.dependencies import STORIES, shows
 
 from .ninjs_out import (
@@ -28,7 +29,7 @@ def story(request, story_id: int):
     if found is None:
         raise Http404("No published story with this id")
     shows(request, pages=[found])
-    return _json(item_for(found, absolute=request.build_absolute_uri))
+    return _json(item_for(found, absolute=absolute))
 
 
 @require_GET
@@ -56,7 +57,6 @@ def collection(request):
         return HttpResponseBadRequest("page: a whole number", content_type="text/plain")
     items = list(page.object_list)
     sections = sections_of(items)
-    absolute = request.build_absolute_uri
     body = {
         "items": [item_for(s, absolute=absolute, section=section_of(s, sections))
                   for s in items],

@@ -7,6 +7,8 @@ from django.db import transaction
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page, Site
 
+from broadsheet.masthead.address import host_and_port
+
 from .models import HomePage
 
 
@@ -30,10 +32,9 @@ def ensure_home(*, create_root: bool = True) -> HomePage | None:
         home = root.add_child(instance=HomePage(title="Home", slug="home", live=True))
         home.save_revision().publish()
     site = Site.objects.filter(is_default_site=True).first()
-    host = settings.BASE_URL.split("://", 1)[-1].split("/")[0]
-    hostname, _, port = host.partition(":")
+    hostname, port = host_and_port()
     if site is None:
-        site = Site.objects.create(hostname=hostname or "localhost", port=int(port or 80),
+        site = Site.objects.create(hostname=hostname, port=port,
                                    root_page=home, is_default_site=True,
                                    site_name=settings.WAGTAIL_SITE_NAME)
     elif site.root_page_id != home.id:

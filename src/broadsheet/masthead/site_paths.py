@@ -11,15 +11,31 @@ SiteRootPathsPerRequest, which then share the request's copy.
 from __future__ import annotations
 
 import contextvars
+import functools
+
+from django.conf import settings
 
 _request = contextvars.ContextVar("broadsheet_current_request", default=None)
 
 
 class SiteRootPathsPerRequest:
-    """Mixin for page models: remember the site root paths on the current request."""
+    """Mixin for page models: remember the site root paths on the current request, and name
+    the configured public address where Wagtail's Site cannot (https on a port not 443)."""
 
     def _get_site_root_paths(self, cache_object=None, **kwargs):
-        return super()._get_site_root_paths(cache_object or current_request(), **kwargs)
+        paths = super()._get_site_root_paths(cache_object or current_request(), **kwargs)
+        wagtail_says, address = _root_urls(settings.BASE_URL)
+        if wagtail_says == address:
+            return paths
+        return [p._replace(root_url=address) if p.root_url == wagtail_says else p
+                for p in paths]
+
+
+@functools.lru_cache(maxsize=4)
+def _root_urls(base_url: str) -> tuple[str, str]:
+    from .address import wagtail_root_url
+
+    return wagtail_root_url(), base_url
 
 
 def current_request():

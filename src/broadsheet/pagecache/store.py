@@ -139,3 +139,17 @@ def purge_all() -> None:
     _bump_epoch(base)
     for sub in ("pages", "tags"):
         shutil.rmtree(base / sub, ignore_errors=True)
+
+
+def follow_address(address: str) -> None:
+    """Drop every stored page if the store was filled under another public address: their
+    canonical links, feeds and structured data name it. The address is kept next to the pages."""
+    base = root()
+    marker = base / "address"
+    try:
+        if marker.read_text() == address:
+            return
+    except FileNotFoundError:
+        pass
+    purge_all()
+    _atomic_write(marker, address.encode())

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from wagtail.embeds import oembed_providers
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_base_url, env_bool, env_int, env_list, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -48,9 +48,18 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("BROADSHEET_DEBUG", False)
 ALLOWED_HOSTS = env_list("BROADSHEET_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
-BASE_URL = env_str("BROADSHEET_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The one public address. Every absolute URL the product writes starts with it, whatever Host
+# a request carried (masthead/address.py), and the default Wagtail Site follows it at start-up.
+BASE_URL = env_base_url("BROADSHEET_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_BASE_URL = BASE_URL
-CSRF_TRUSTED_ORIGINS = [BASE_URL] if BASE_URL.startswith("https://") else []
+HTTPS = BASE_URL.startswith("https://")
+CSRF_TRUSTED_ORIGINS = [BASE_URL] if HTTPS else []
+
+# A reverse proxy in front (TLS termination, a load balancer): only requests from these
+# addresses (IPs or networks) may say, in X-Forwarded-Proto/-For, how the reader reached it and
+# from where; anyone else's X-Forwarded-* headers are dropped (broadsheet/proxy.py), so a forged
+# header from the internet cannot pass plain HTTP off as HTTPS or borrow another address.
+TRUSTED_PROXIES = env_list("BROADSHEET_TRUSTED_PROXY", [])
 
 INSTALLED_APPS = [
     # Broadsheet's newsroom apps, one concern each.
@@ -100,6 +109,7 @@ MIDDLEWARE = [
     # Outermost, so it stores the response exactly as it leaves Django (with CSP etc.).
     "broadsheet.pagecache.middleware.PageCacheMiddleware",
     "broadsheet.masthead.site_paths.middleware",
+    "broadsheet.masthead.address.middleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -151,6 +161,7 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SIGNUP_FORM_CLASS = "broadsheet.comments.signup.SignupExtras"  # public display name
+ACCOUNT_ADAPTER = "broadsheet.comments.account_mail.AccountAdapter"  # site name, not Host
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("BROADSHEET_TIME_ZONE", "UTC")
@@ -185,8 +196,27 @@ DEFAULT_FROM_EMAIL = env_str("BROADSHEET_EMAIL_FROM", "newsroom@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = HTTPS
+# No script of ours reads the CSRF cookie: forms carry the token, Wagtail's admin reads it from
+# the page.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SECURE = HTTPS
+# An https address is served over HTTPS only: plain HTTP is redirected to the public address
+# (also before the page cache, in broadsheet/proxy.py) and browsers are told to remember that.
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_SSL_HOST = BASE_URL.split("://", 1)[1] if HTTPS else None
+SECURE_HSTS_SECONDS = env_int("BROADSHEET_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0,
+                              minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("BROADSHEET_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("BROADSHEET_HSTS_PRELOAD", False)
+# Covering subdomains, or asking to be built into browsers, binds every other site under the
+# domain and is hard to undo: the newsroom decides (the two variables above), so Django's
+# reminders to do it are not warnings here.
+SILENCED_SYSTEM_CHECKS = [
+    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

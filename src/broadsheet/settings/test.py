@@ -14,6 +14,10 @@ from urllib.parse import urlsplit
 _data_dir = tempfile.mkdtemp(prefix="broadsheet-test-")
 os.environ["BROADSHEET_DATA_DIR"] = _data_dir
 atexit.register(shutil.rmtree, _data_dir, ignore_errors=True)
+# The public address tests expect in absolute links, whatever the developer's shell says. It is
+# not the test client's host ("testserver"), so every test of a link also shows that links name
+# the configured address rather than the request's Host.
+os.environ["BROADSHEET_BASE_URL"] = "http://127.0.0.1:8000"
 
 if os.environ.get("DATABASE_URL"):
     from .production import *  # noqa: F403

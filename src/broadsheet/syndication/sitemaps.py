@@ -16,8 +16,10 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sitemaps import Sitemap
 from django.db import connection
@@ -35,7 +37,18 @@ SECTION_PATH_LENGTH = Page.steplen * SECTION_DEPTH
 _KEY = re.compile(r"^stories-(?:(?P<slug>[\w-]+)-)?(?P<year>\d{4})-(?P<month>\d{2})$")
 
 
-class SectionSitemap(Sitemap):
+class AddressedSitemap(Sitemap):
+    """Locations at the configured public address: Django's view would take the scheme and
+    host of the request, which behind a proxy is an internal name."""
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.BASE_URL).scheme
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.BASE_URL).netloc
+
+
+class SectionSitemap(AddressedSitemap):
     changefreq = "hourly"
 
     def items(self):
@@ -48,7 +61,7 @@ class SectionSitemap(Sitemap):
         return section.last_published_at
 
 
-class StoryMonthSitemap(Sitemap):
+class StoryMonthSitemap(AddressedSitemap):
     """The stories of one top-level section (subsections included) first published in one
     month (UTC), oldest first so that a page's contents never shift as stories are added."""
 

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date, parse_http_date_safe
 from wagtail.models import Site
 
+from broadsheet.masthead.address import absolute
 from broadsheet.pagecache.dependencies import STORIES, shows
 
 from . import feeds
@@ -31,7 +32,6 @@ def feed(request, fmt: str, kind: str = "all", key: str = ""):
     if _not_modified(request, etag, changed):
         response = HttpResponseNotModified()
     else:
-        absolute = request.build_absolute_uri
         body = feeds.render(
             fmt, title=scope.title, link=absolute(scope.page_url),
             feed_url=absolute(scope.feed_url(fmt)),
@@ -55,7 +55,7 @@ def _not_modified(request, etag: str, changed) -> bool:
 
 
 def robots(request):
-    sitemap = request.build_absolute_uri("/sitemap.xml")
+    sitemap = absolute("/sitemap.xml")
     body = ("User-agent: *\n"
             "Disallow: /admin/\n"
             "Disallow: /accounts/\n"
@@ -69,8 +69,7 @@ def sitemap_index(request):
     from .sitemaps import index_entries, index_xml
 
     shows(request, tags=[STORIES])
-    base = request.build_absolute_uri("/").rstrip("/")
-    return HttpResponse(index_xml(index_entries(), base),
+    return HttpResponse(index_xml(index_entries(), absolute("")),
                         content_type="application/xml; charset=utf-8")
 
 
@@ -110,5 +109,5 @@ def news_sitemap(request):
     shows(request, tags=[STORIES])
     return render(request, "syndication/news_sitemap.xml", {
         "stories": stories, "publication": site.site_name or "Broadsheet",
-        "base": request.build_absolute_uri("/").rstrip("/")},
+        "base": absolute("")},
         content_type="application/xml; charset=utf-8")

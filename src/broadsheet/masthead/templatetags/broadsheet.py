@@ -12,3 +12,11 @@ def machine_time(value: datetime | None) -> str:
     if not value:
         return ""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@register.filter
+def absolute_url(path: str) -> str:
+    """A path on this site as a URL at the configured public address."""
+    from broadsheet.masthead.address import absolute
+
+    return absolute(path or "/")

@@ -1,6 +1,7 @@
 from django import template
 from wagtail.models import Site
 
+from broadsheet.masthead.address import absolute
 from broadsheet.syndication import structured
 
 register = template.Library()
@@ -11,7 +12,6 @@ def story_json_ld(context):
     request = context["request"]
     story, section = context["page"], context.get("section")
     site = Site.find_for_request(request)
-    absolute = request.build_absolute_uri
     trail = [(site.site_name or "Home", "/")]
     if section is not None:
         trail.append((section.title, section.url))
@@ -26,11 +26,10 @@ def story_json_ld(context):
 def home_json_ld(context):
     request = context["request"]
     site = Site.find_for_request(request)
-    return structured.script(structured.home_graph(site, request.build_absolute_uri))
+    return structured.script(structured.home_graph(site, absolute))
 
 
 @register.simple_tag(takes_context=True)
 def story_image_url(context):
-    request = context["request"]
-    urls = structured.image_urls(context["page"].hero_image, request.build_absolute_uri)
-    return urls[0] if urls else request.build_absolute_uri("/static/broadsheet/logo.png")
+    urls = structured.image_urls(context["page"].hero_image, absolute)
+    return urls[0] if urls else absolute("/static/broadsheet/logo.png")

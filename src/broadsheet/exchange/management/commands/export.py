@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from broadsheet.exchange.ninjs_out import (
@@ -15,6 +14,7 @@ from broadsheet.exchange.ninjs_out import (
     sections_of,
 )
 from broadsheet.ingest.progress import Progress
+from broadsheet.masthead.address import absolute
 
 BATCH = 500
 
@@ -35,11 +35,6 @@ class Command(BaseCommand):
             raise CommandError(f"{directory}: exists and is not a directory")
         if not dry_run:
             directory.mkdir(parents=True, exist_ok=True)
-        base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-
-        def absolute(path: str) -> str:
-            return path if "://" in path else base + path
-
         # The bar is drawn on the raw stream: Django's wrapper would end every redraw with a
         # new line.
         raw = self.stderr._out

@@ -36,8 +36,13 @@ class Command(BaseCommand):
                                "`broadsheet collectstatic` first (make run does).")
         # Workers import broadsheet.wsgi, which starts the scheduler thread when told to.
         os.environ["BROADSHEET_SERVER_PROCESS"] = "1"
-        base = f"http://{host}:{port}"
-        self.stdout.write(f"Broadsheet is serving {base}/  (admin: {base}/admin/)")
+        listening = f"http://{host}:{port}/"
+        public = settings.BASE_URL + "/"
+        if public == listening:
+            self.stdout.write(f"Broadsheet is serving {public}  (admin: {public}admin/)")
+        else:  # behind a proxy: readers use the public address, the proxy this one
+            self.stdout.write(f"Broadsheet is serving {public} from {listening}  "
+                              f"(admin: {public}admin/)")
         self.stdout.flush()
         Granian(
             target="broadsheet.wsgi:application",
