@@ -18,12 +18,15 @@ run: install
 	@.venv/bin/broadsheet setup
 	@.venv/bin/broadsheet serve --host 127.0.0.1 --port $(PORT)
 
-# Debian's Chromium for browser tests (never a downloaded browser); vnu.jar for HTML checks.
+# Debian's Chromium for browser tests (never a downloaded browser), Debian's nginx for the
+# tested HTTPS proxy setup; vnu.jar for HTML checks.
 browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	test -x /usr/sbin/nginx || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx-light"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "could not install chromium: browser tests will be skipped"; \
-	  else echo "chromium missing and not root: browser tests will be skipped"; fi; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) || echo "could not install$$missing: the tests that need it will be skipped"; \
+	  else echo "$$missing missing and not root: the tests that need it will be skipped"; fi; \
 	fi
 	@test -f node_modules/vnu-jar/build/dist/vnu.jar || npm ci --silent --no-audit --no-fund >/dev/null
 

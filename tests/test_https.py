@@ -14,7 +14,8 @@ from tests.serving import BIN
 
 def run_check(tmp_path, **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items()
-                   if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+                   if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE",
+                                "DJANGO_ALLOW_ASYNC_UNSAFE")}  # set by the browser tests
     environment.update(BROADSHEET_DATA_DIR=str(tmp_path),
                        BROADSHEET_ALLOWED_HOSTS="news.example.org",
                        BROADSHEET_SECRET_KEY="k" * 20 + "-a-long-random-looking-secret-9f3a",
@@ -34,7 +35,8 @@ def test_deploy_check_is_clean_for_an_https_address(tmp_path):
 
 def settings_under(tmp_path, code: str, **env: str) -> str:
     environment = {k: v for k, v in os.environ.items()
-                   if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+                   if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE",
+                                "DJANGO_ALLOW_ASYNC_UNSAFE")}  # set by the browser tests
     environment.update(BROADSHEET_DATA_DIR=str(tmp_path), **env)
     return subprocess.run([BIN, "shell", "-c", f"from django.conf import settings as s; {code}"],
                           env=environment, capture_output=True, text=True, timeout=120,

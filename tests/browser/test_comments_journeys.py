@@ -15,8 +15,12 @@ pytestmark = [pytest.mark.browser,
 
 
 @pytest.fixture
-def discussion(live_server, transactional_db, home, world, make_story, django_user_model):
+def discussion(live_server, transactional_db, home, world, make_story, django_user_model,
+               settings):
     from allauth.account.models import EmailAddress
+
+    # The live server is this site's public address: e-mailed links name it.
+    settings.BASE_URL = live_server.url
     from django.contrib.auth.models import Group
 
     from broadsheet.comments.models import Comment, ReaderProfile
