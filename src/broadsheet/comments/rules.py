@@ -17,6 +17,8 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from broadsheet.sharedcache import CacheUnavailable
+
 from . import counters
 from .models import Comment, CommentRules, ReaderProfile
 from .text import links_in
@@ -36,6 +38,10 @@ class CommentRefused(Exception):
 
 class RateLimited(CommentRefused):
     status = 429
+
+
+class PostingPaused(CommentRefused):
+    status = 503
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,16 @@ def check_standing(user, now=None) -> None:
 
 def check_rate(user, ip: str | None, rules: CommentRules, now=None) -> None:
     """Fixed one-minute windows counted across the server's workers (counters.py), per
-    account and per network address."""
+    account and per network address. If the counts cannot be kept (Redis is down), posting
+    waits: a limit that cannot count would let a flood through."""
+    try:
+        _count(user, ip, rules, now)
+    except CacheUnavailable:
+        raise PostingPaused("Comments cannot be posted for a moment. Please try again in a "
+                            "minute; what you wrote is kept below.") from None
+
+
+def _count(user, ip: str | None, rules: CommentRules, now=None) -> None:
     minute = int((now or timezone.now()).timestamp() // 60)
     if rules.account_per_minute and counters.hit(f"u-{user.pk}", minute=minute) > \
             rules.account_per_minute:

@@ -21,7 +21,8 @@ _redis_url = env_str("REDIS_URL")
 if _redis_url:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, treating an unreachable Redis as a miss (sharedcache.py).
+            "BACKEND": "broadsheet.sharedcache.ResilientRedisCache",
             "LOCATION": _redis_url,
             "KEY_PREFIX": env_str("BROADSHEET_CACHE_PREFIX", "broadsheet"),
         }
