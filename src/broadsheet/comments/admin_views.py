@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from broadsheet.ids import MAX_ID, query_id
+
 from .models import Comment, ModerationAction
 from .moderation import (
     BULK_ACTIONS,
@@ -43,9 +45,10 @@ def _guard(request) -> None:
 
 def _int(value):
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 < number <= MAX_ID else None
 
 
 def queue(request):
@@ -53,7 +56,7 @@ def queue(request):
     tab = request.GET.get("tab", "pending")
     if tab not in TABS:
         tab = "pending"
-    story_id, author_id = _int(request.GET.get("story")), _int(request.GET.get("author"))
+    story_id, author_id = query_id(request.GET, "story"), query_id(request.GET, "author")
     headline = request.GET.get("headline", "").strip()[:200]
     commenter_text = request.GET.get("commenter", "").strip()[:200]
     if request.method == "POST":

@@ -8,6 +8,8 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.models import EditView
 from wagtail.admin.viewsets.model import ModelViewSet
 
+import broadsheet.ids  # noqa: F401  (the <id:...> path converter)
+
 from . import admin_views
 from .models import Comment
 from .moderation import may_moderate, moderate
@@ -52,7 +54,7 @@ def register_comment_viewset():
 def register_moderation_urls():
     return [
         path("comments/queue/", admin_views.queue, name="comments_queue"),
-        path("comments/commenter/<int:user_id>/", admin_views.commenter,
+        path("comments/commenter/<id:user_id>/", admin_views.commenter,
              name="comments_commenter"),
     ]
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, timedelta
 
 from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET
 
+from broadsheet.ids import query_number
 from broadsheet.masthead.address import absolute
 from broadsheet.pagecache.dependencies import STORIES, shows
 
@@ -20,6 +22,7 @@ from .ninjs_out import (
 )
 
 PAGE_SIZE = 50
+MAX_OFFSET = timedelta(hours=14)  # the furthest any time zone is from UTC
 CONTENT_TYPE = "application/json"
 
 
@@ -50,11 +53,9 @@ def collection(request):
         stories = stories.filter(last_published_at__gte=when)
     paginator = Paginator(stories, PAGE_SIZE)
     try:
-        page = paginator.page(request.GET.get("page") or 1)
+        page = paginator.page(query_number(request.GET, "page", minimum=1, default=1))
     except EmptyPage:
         raise Http404("No such page") from None
-    except ValueError:
-        return HttpResponseBadRequest("page: a whole number", content_type="text/plain")
     items = list(page.object_list)
     sections = sections_of(items)
     body = {
@@ -73,11 +74,15 @@ def collection(request):
 
 
 def _time(value: str):
+    """An aware time from ISO 8601, in UTC; None for anything else, including offsets no time
+    zone has (the database refuses them) and times that fall off the calendar in UTC."""
     try:
         parsed = parse_datetime(value.replace(" ", "+"))  # a "+" sent unescaped is a space
-    except ValueError:
+        if parsed is None or parsed.tzinfo is None or abs(parsed.utcoffset()) > MAX_OFFSET:
+            return None
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed is not None and parsed.tzinfo is not None else None
 
 
 def _json(data) -> HttpResponse:

@@ -130,7 +130,10 @@ def _referrer_domain(referrer: str, own_host: str) -> str:
 
 def campaign_tags(query: str) -> tuple[str, str, str]:
     """utm_source, utm_medium and utm_campaign from the page's query string."""
-    params = parse_qs(query.lstrip("?"), max_num_fields=50) if query else {}
+    try:
+        params = parse_qs(query.lstrip("?"), max_num_fields=50) if query else {}
+    except ValueError:  # more than 50 fields: no campaign, but the view still counts
+        params = {}
     return tuple(_clean(params.get(k, [""])[0]).lower()
                  for k in ("utm_source", "utm_medium", "utm_campaign"))  # type: ignore
 

@@ -6,6 +6,8 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
+import broadsheet.ids  # noqa: F401  (the <id:...> path converter)
+
 from . import admin_views
 
 
@@ -13,7 +15,7 @@ from . import admin_views
 def register_readership_urls():
     return [
         path("readership/", admin_views.site_dashboard, name="readership_dashboard"),
-        path("readership/page/<int:page_id>/", admin_views.story_dashboard,
+        path("readership/page/<id:page_id>/", admin_views.story_dashboard,
              name="readership_page"),
     ]
 

@@ -6,7 +6,9 @@ middleware stack would cost more than the work itself. Everything else passes th
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import close_old_connections
+from django.http.request import split_domain_port, validate_host
 
 from .beacon import MAX_BODY, PIXEL, accept, parse_fields
 
@@ -17,10 +19,22 @@ _NO_STORE = ("Cache-Control", "no-store")
 
 
 def wrap(app):
+    allowed_hosts = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed_hosts:  # as Django's own check does
+        allowed_hosts = [".localhost", "127.0.0.1", "[::1]"]
+
+    def host_allowed(environ) -> bool:
+        # What Django checks for every other path (HttpRequest.get_host).
+        domain, _ = split_domain_port(environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""))
+        return bool(domain) and validate_host(domain, allowed_hosts)
+
     def application(environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path != "/_/view" and path != "/_/view.gif":
             return app(environ, start_response)
+        if not host_allowed(environ):
+            start_response(_STATUS[400], [_NO_STORE, ("Content-Length", "0")])
+            return [b""]
         method = environ["REQUEST_METHOD"]
         pixel = path == "/_/view.gif"
         if not pixel and not environ.get("CONTENT_TYPE", "").startswith(
