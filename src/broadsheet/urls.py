@@ -40,3 +40,5 @@ urlpatterns.append(re_path(r"^media/(?P<path>.+)$", serve_media,
                            {"document_root": settings.MEDIA_ROOT}))
 
 urlpatterns.append(path("", include(wagtail_urls)))
+
+handler500 = "broadsheet.requestid.server_error"

@@ -106,7 +106,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost, so it stores the response exactly as it leaves Django (with CSP etc.).
+    # Every log line of a request, and its error page, name the request's id.
+    "broadsheet.requestid.middleware",
+    # Outermost but for the id, so it stores the response exactly as it leaves Django.
     "broadsheet.pagecache.middleware.PageCacheMiddleware",
     "broadsheet.masthead.site_paths.middleware",
     "broadsheet.masthead.address.middleware",
@@ -292,9 +294,15 @@ BROADSHEET_PUBLISHING = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "broadsheet.requestid.RequestIdFilter"}},
+    "formatters": {"plain": {
+        "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["request_id"]}},
     "loggers": {
         "broadsheet": {"handlers": ["console"], "level": env_str("BROADSHEET_LOG_LEVEL", "INFO")},
+        # Django logs every unhandled exception here, with its traceback; by default that
+        # reaches no handler unless DEBUG is on.
+        "django.request": {"handlers": ["console"], "level": "ERROR"},
     },
 }
