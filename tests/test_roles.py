@@ -9,9 +9,10 @@ from broadsheet.publishing.roles import EDITORS, MODERATORS, WORKFLOW_NAME, WRIT
 
 @pytest.fixture
 def member(django_user_model):
-    def make(group_name):
+    def make(group_name, username=None):
+        username = username or group_name.lower()
         user = django_user_model.objects.create_user(
-            username=group_name.lower(), email=f"{group_name.lower()}@example.org",
+            username=username, email=f"{username}@example.org",
             password="a-long-pass-123")
         user.groups.add(Group.objects.get(name=group_name))
         return user
@@ -92,3 +93,113 @@ def test_writer_cannot_moderate(client, member, reader, world, make_story):
     client.post(f"/admin/reader_comments/edit/{comment.pk}/", {"status": "rejected"})
     comment.refresh_from_db()
     assert comment.status == Comment.Status.APPROVED
+
+
+# Exactly these permissions, and the rules Wagtail's page permissions leave out -------------
+
+def _image(title="Quay"):
+    import io
+
+    from django.core.files.images import ImageFile
+    from PIL import Image as PILImage
+    from wagtail.images import get_image_model
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (40, 30), (30, 80, 120)).save(buffer, "PNG")
+    return get_image_model().objects.create(title=title, file=ImageFile(buffer, name="q.png"))
+
+
+def test_roles_are_set_exactly_taking_away_what_was_added(home):
+    """Wagtail's own migrations give groups named Editors and Moderators picture and document
+    rights; anything added by hand goes too."""
+    from django.contrib.auth.models import Permission
+    from wagtail.models import Collection, GroupCollectionPermission
+
+    from broadsheet.publishing.roles import ensure_roles
+
+    moderators = Group.objects.get(name=MODERATORS)
+    root = Collection.get_first_root_node()
+    delete_image = Permission.objects.get(codename="delete_image")
+    GroupCollectionPermission.objects.get_or_create(group=moderators, collection=root,
+                                                    permission=delete_image)
+    moderators.permissions.add(Permission.objects.get(codename="add_author"))
+    ensure_roles()
+    assert not GroupCollectionPermission.objects.filter(group=moderators).exists()
+    assert not moderators.permissions.filter(codename="add_author").exists()
+    for name in (WRITERS, EDITORS):
+        assert not GroupCollectionPermission.objects.filter(
+            group__name=name, permission__codename="delete_image").exists()
+
+
+def test_pictures_writers_add_editors_edit_moderators_nothing(member, home):
+    from wagtail.images.permissions import permission_policy
+
+    image = _image()
+    writer, editor, moderator = member(WRITERS), member(EDITORS), member(MODERATORS)
+    assert permission_policy.user_has_permission(writer, "add")
+    assert not permission_policy.user_has_permission_for_instance(writer, "change", image)
+    assert permission_policy.user_has_permission_for_instance(editor, "change", image)
+    assert not permission_policy.user_has_permission(moderator, "choose")
+    assert not permission_policy.user_has_permission(moderator, "add")
+
+
+def test_a_picture_in_a_published_story_cannot_be_deleted(client, member, world, make_story,
+                                                          admin_user):
+    from wagtail.images import get_image_model
+
+    shown, unused = _image("Shown"), _image("Unused")
+    story = make_story(world, "With a picture", hero_image=shown, hero_alt="A quay")
+    draft = make_story(world, "Draft with it", publish=False, hero_image=unused,
+                       hero_alt="A quay")
+    for user in (member(MODERATORS), member(EDITORS), admin_user):
+        client.force_login(user)
+        response = client.post(f"/admin/images/{shown.pk}/delete/")
+        # Refused: Wagtail sends those without the right back to the dashboard.
+        assert response.status_code in (302, 403), user.username
+        assert get_image_model().objects.filter(pk=shown.pk).exists(), user.username
+    client.force_login(member(MODERATORS, "mod2"))
+    client.post(f"/admin/images/{unused.pk}/delete/")
+    assert get_image_model().objects.filter(pk=unused.pk).exists()
+    # Not shown by anything published: an editor may delete it (the draft loses it).
+    client.force_login(member(EDITORS, "ed2"))
+    client.post(f"/admin/images/{unused.pk}/delete/")
+    assert not get_image_model().objects.filter(pk=unused.pk).exists()
+    draft.refresh_from_db()
+    assert draft.hero_image is None
+    # Once the story no longer shows it, it can go.
+    story.unpublish()
+    shown.delete()
+
+
+def test_writers_delete_only_their_own_drafts(client, member, world, make_story):
+    ann, ben = member(WRITERS), None
+    from django.contrib.auth import get_user_model
+
+    ben = get_user_model().objects.create_user(username="ben", password="a-long-pass-123")
+    ben.groups.add(Group.objects.get(name=WRITERS))
+    theirs = make_story(world, "Ben's draft", publish=False)
+    type(theirs).objects.filter(pk=theirs.pk).update(owner=ben)
+    mine = make_story(world, "Ann's draft", publish=False)
+    type(mine).objects.filter(pk=mine.pk).update(owner=ann)
+    client.force_login(ann)
+    client.post(f"/admin/pages/{theirs.pk}/delete/")
+    client.post(f"/admin/bulk/wagtailcore/page/delete/?id={theirs.pk}")
+    assert Page.objects.filter(pk=theirs.pk).exists()
+    client.post(f"/admin/pages/{mine.pk}/delete/")
+    assert not Page.objects.filter(pk=mine.pk).exists()
+    # Editors may delete any draft.
+    client.force_login(member(EDITORS))
+    client.post(f"/admin/pages/{theirs.pk}/delete/")
+    assert not Page.objects.filter(pk=theirs.pk).exists()
+
+
+def test_moderators_cannot_read_unpublished_headlines_in_the_page_chooser(client, member,
+                                                                          world, make_story):
+    make_story(world, "Embargoed merger story", publish=False)
+    client.force_login(member(MODERATORS))
+    for url in (f"/admin/choose-page/{world.pk}/", "/admin/choose-page/search/?q=Embargoed"):
+        response = client.get(url)
+        assert "Embargoed merger story" not in response.content.decode(), url
+    client.force_login(member(EDITORS))
+    assert "Embargoed merger story" in client.get(
+        f"/admin/choose-page/{world.pk}/").content.decode()

@@ -6,8 +6,9 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Stories"
 
     def ready(self):
-        from . import indexing, listing, visibility
+        from . import indexing, listing, pictures_in_use, visibility
 
         indexing.connect()
+        pictures_in_use.connect()
         visibility.connect()
         listing.connect()

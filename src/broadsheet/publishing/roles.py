@@ -2,8 +2,11 @@
 
 Writers draft and submit for review; Editors review, publish, schedule and unpublish;
 Moderators handle reader comments; Admins can do everything. Applied after every migrate, so
-an install always has them and an upgrade corrects them; a newsroom may add people to the
-groups freely, and may add groups of its own.
+an install always has them and an upgrade corrects them. Each role gets exactly these
+permissions: what Wagtail's own migrations gave groups of the same names (image and document
+rights on the root collection for "Editors" and "Moderators"), or anything added by hand, is
+taken away again. A newsroom may add people to the groups freely, and may add groups of its
+own for anything else.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from wagtail.models import (
+    Collection,
     GroupApprovalTask,
+    GroupCollectionPermission,
     GroupPagePermission,
     Page,
     Workflow,
@@ -32,15 +37,26 @@ PAGE_PERMISSIONS = {
 }
 
 MODEL_PERMISSIONS = {
-    WRITERS: [("wagtailadmin", "access_admin"), ("wagtailimages", "add_image"),
-              ("wagtailimages", "choose_image"), ("people", "view_author")],
-    EDITORS: [("wagtailadmin", "access_admin"), ("wagtailimages", "add_image"),
-              ("wagtailimages", "change_image"), ("wagtailimages", "choose_image"),
+    WRITERS: [("wagtailadmin", "access_admin"), ("people", "view_author")],
+    EDITORS: [("wagtailadmin", "access_admin"),
               ("people", "add_author"), ("people", "change_author"), ("people", "view_author"),
               ("frontpage", "change_spotlight"), ("comments", "view_comment")],
     MODERATORS: [("wagtailadmin", "access_admin"), ("comments", "view_comment"),
                  ("comments", "change_comment"), ("comments", "delete_comment"),
                  ("comments", "moderate_comment"), ("comments", "change_commentrules")],
+}
+
+# Pictures and documents are permitted per collection (Wagtail reads nothing else for them);
+# these apply to the root collection, so to all of them. Writers upload and choose pictures
+# (and may edit or delete their own uploads); Editors edit and delete any. No one deletes a
+# picture a published page shows (articles/pictures_in_use.py). Moderators get none.
+COLLECTION_PERMISSIONS = {
+    WRITERS: [("wagtailimages", "add_image"), ("wagtailimages", "choose_image"),
+              ("wagtaildocs", "add_document"), ("wagtaildocs", "choose_document")],
+    EDITORS: [("wagtailimages", "add_image"), ("wagtailimages", "change_image"),
+              ("wagtailimages", "choose_image"), ("wagtaildocs", "add_document"),
+              ("wagtaildocs", "change_document"), ("wagtaildocs", "choose_document")],
+    MODERATORS: [],
 }
 
 
@@ -60,16 +76,37 @@ def ensure_roles() -> dict[str, Group]:
         group = groups[name]
         wanted = set(Permission.objects.filter(content_type__app_label="wagtailcore",
                                                codename__in=codenames))
-        GroupPagePermission.objects.filter(group=group, page=root).exclude(
-            permission__in=wanted).delete()
+        # Exactly these, on the root page only: none left over on other pages either.
+        GroupPagePermission.objects.filter(group=group).exclude(
+            page=root, permission__in=wanted).delete()
         for permission in wanted:
             GroupPagePermission.objects.get_or_create(group=group, page=root,
                                                       permission=permission)
     for name, pairs in MODEL_PERMISSIONS.items():
-        groups[name].permissions.add(*[p for p in (_perm(a, c) for a, c in pairs) if p])
+        groups[name].permissions.set([p for p in (_perm(a, c) for a, c in pairs) if p])
     groups[ADMINS].permissions.set(Permission.objects.all())
+    collection = Collection.get_first_root_node()
+    for name, pairs in COLLECTION_PERMISSIONS.items():
+        _set_collection_permissions(groups[name], collection,
+                                    [p for p in (_perm(a, c) for a, c in pairs) if p])
+    if collection is not None:
+        _set_collection_permissions(groups[ADMINS], collection, list(Permission.objects.filter(
+            content_type__app_label__in=("wagtailimages", "wagtaildocs"),
+            codename__regex=r"^(add|change|delete|choose)_(image|document)$")))
     _ensure_workflow(root, groups[EDITORS])
     return groups
+
+
+def _set_collection_permissions(group: Group, collection, wanted: list[Permission]) -> None:
+    stale = GroupCollectionPermission.objects.filter(group=group)
+    if collection is not None:
+        stale = stale.exclude(collection=collection, permission__in=wanted)
+    stale.delete()
+    if collection is None:
+        return
+    for permission in wanted:
+        GroupCollectionPermission.objects.get_or_create(group=group, collection=collection,
+                                                        permission=permission)
 
 
 def _ensure_workflow(root: Page, editors: Group) -> None:
