@@ -25,13 +25,15 @@ class PageCacheMiddleware:
             # Purges keep pages current; the hour is only a backstop. Pages showing a widget
             # with its own clock (Popular) asked for a shorter life through expires_soon().
             max_age = getattr(request, "pagecache_max_age", None) or 3600
-            store.store(
-                store.key_for(request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME",
-                                                                                 ""),
-                              request.path_info, request.META.get("QUERY_STRING", "")),
-                status=response.status_code, headers=headers, body=response.content,
-                tags=request.pagecache_tags, max_age=max_age, started_at=started)
-            response["X-Page-Cache"] = "miss"
+            query = store.normal_query(request.META.get("QUERY_STRING", ""))
+            if query is not None:  # a parameter no page reads: answered, never stored
+                store.store(
+                    store.key_for(request.META.get("HTTP_HOST")
+                                  or request.META.get("SERVER_NAME", ""),
+                                  request.path_info, query),
+                    status=response.status_code, headers=headers, body=response.content,
+                    tags=request.pagecache_tags, max_age=max_age, started_at=started)
+                response["X-Page-Cache"] = "miss"
         return response
 
     def _cacheable(self, request, response) -> bool:

@@ -14,12 +14,15 @@ POSIX filesystem shared by the workers of one host.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 import threading
 import time
 from pathlib import Path
+from urllib.parse import unquote_plus
 
 from django.conf import settings
 
@@ -31,6 +34,35 @@ def root() -> Path:
 def key_for(host: str, path: str, query: str) -> str:
     raw = f"{host.lower()}\n{path}\n{query}".encode()
     return hashlib.sha256(raw).hexdigest()[:40]
+
+
+# Query parameters that change what a public page shows (search, filters, paging, sorting).
+# Anything else in a query string either changes nothing (tracking tags added by newsletters
+# and social sites) or is something no page reads; neither may make a new cached copy, or a
+# stream of random values fills the disk.
+PAGE_PARAMETERS = frozenset({"q", "section", "author", "since", "until", "page", "sort",
+                             "shown", "limit"})
+_TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|gclsrc|dclid|gbraid|wbraid|msclkid|yclid|"
+                       r"twclid|ttclid|igshid|mc_cid|mc_eid|_ga|_gl|_hsenc|_hsmi|mkt_tok|"
+                       r"oly_anon_id|oly_enc_id|vero_id|ref_src|s_cid)$", re.I)
+
+
+def normal_query(query: str) -> str | None:
+    """The query string that names a cached page: tracking parameters dropped and the rest in
+    order, so `?utm_source=x` is the page itself; None if it has a parameter no page reads
+    (answered by Django, never stored)."""
+    if not query:
+        return ""
+    kept = []
+    for pair in query.split("&"):
+        if not pair:
+            continue
+        name = unquote_plus(pair.partition("=")[0])
+        if name in PAGE_PARAMETERS:
+            kept.append(pair)
+        elif not _TRACKING.match(name):
+            return None
+    return "&".join(sorted(kept))
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -71,7 +103,7 @@ def store(key: str, *, status: int, headers: list[tuple[str, str]], body: bytes,
     base = root()
     if started_at <= last_purge(base):
         return False
-    head = json.dumps({"status": status, "headers": headers,
+    head = json.dumps({"status": status, "headers": headers, "tags": sorted(tags),
                        "expires": time.time() + max_age}).encode()
     for tag in tags:
         marker = base / "tags" / _safe(tag) / key
@@ -83,7 +115,130 @@ def store(key: str, *, status: int, headers: list[tuple[str, str]], body: bytes,
     if started_at <= last_purge(base):
         (base / "pages" / key).unlink(missing_ok=True)
         return False
+    _maybe_sweep(base, len(head) + len(body))
     return True
+
+
+def used(base: Path, key: str) -> None:
+    """Mark a page as just used (its mtime), so the sweep keeps it over colder ones."""
+    with contextlib.suppress(FileNotFoundError):
+        os.utime(base / "pages" / key)
+
+
+# --- keeping the store within bounds -------------------------------------------------------
+# Every page lives at most LONGEST_LIFE after it was stored and is then rendered afresh, so a
+# page file not used for that long is dead. Beyond that, the store holds at most MAX_PAGES
+# pages and MAX_MB megabytes: a sweep removes the dead, then the least recently used, down to
+# SWEEP_TO of each limit. A worker sweeps after storing a tenth of MAX_PAGES pages or a minute
+# after its last sweep, or a tenth of MAX_MB, whichever comes first; only one worker sweeps
+# at a time.
+
+LONGEST_LIFE = 3600
+SWEEP_TO = 0.8
+_sweeping = {"stored": 0, "bytes": 0, "at": 0.0}
+
+
+def _limits() -> tuple[int, int]:
+    knobs = settings.BROADSHEET_PAGECACHE
+    return knobs["MAX_PAGES"], knobs["MAX_MB"] * 1024 * 1024
+
+
+def _maybe_sweep(base: Path, nbytes: int) -> None:
+    max_pages, max_bytes = _limits()
+    _sweeping["stored"] += 1
+    _sweeping["bytes"] = _sweeping.get("bytes", 0) + nbytes
+    if (_sweeping["stored"] < max(1, max_pages // 10)
+            and _sweeping["bytes"] < max_bytes // 10
+            and time.monotonic() - _sweeping["at"] < 60):
+        return
+    _sweeping.update(stored=0, bytes=0, at=time.monotonic())
+    sweep(base)
+
+
+def sweep(base: Path | None = None) -> int:
+    """Remove dead pages, then the least recently used ones while over the limits, then tag
+    markers whose page is gone. Returns how many pages went."""
+    import fcntl
+
+    base = base or root()
+    base.mkdir(parents=True, exist_ok=True)
+    with open(base / "sweep.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return 0  # another worker is sweeping
+        pages = base / "pages"
+        entries = []
+        try:
+            with os.scandir(pages) as found:
+                for entry in found:
+                    if entry.name.startswith("."):
+                        continue  # a page being written
+                    try:
+                        st = entry.stat()
+                    except FileNotFoundError:
+                        continue
+                    entries.append((st.st_mtime, st.st_size, entry.name))
+        except FileNotFoundError:
+            return 0
+        entries.sort()
+        max_pages, max_bytes = _limits()
+        dead_before = time.time() - LONGEST_LIFE
+        count, size = len(entries), sum(e[1] for e in entries)
+        removed = 0
+        # Down to SWEEP_TO of the limits at every sweep: until the next one each worker stores
+        # at most a tenth of either limit more, so two workers together never pass it.
+        for mtime, nbytes, key in entries:
+            if (mtime >= dead_before and count <= max_pages * SWEEP_TO
+                    and size <= max_bytes * SWEEP_TO):
+                break
+            _remove_page(base, key)
+            count, size, removed = count - 1, size - nbytes, removed + 1
+        _remove_orphan_markers(base)
+        return removed
+
+
+def _remove_page(base: Path, key: str) -> None:
+    path = base / "pages" / key
+    try:
+        with open(path, "rb") as fh:
+            tags = json.loads(fh.readline()).get("tags", [])
+    except (FileNotFoundError, ValueError):
+        tags = []
+    path.unlink(missing_ok=True)
+    for tag in tags:
+        (base / "tags" / _safe(tag) / key).unlink(missing_ok=True)
+
+
+def _remove_orphan_markers(base: Path) -> None:
+    """Markers of pages that are gone (a purge by one tag leaves the page's other tags)."""
+    pages = base / "pages"
+    try:
+        tag_dirs = list(os.scandir(base / "tags"))
+    except FileNotFoundError:
+        return
+    for tag_dir in tag_dirs:
+        try:
+            keys = os.listdir(tag_dir.path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for key in keys:
+            if not (pages / key).exists():
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(tag_dir.path, key))
+        with contextlib.suppress(OSError):
+            os.rmdir(tag_dir.path)  # only if empty
+
+
+def size_of_store(base: Path | None = None) -> tuple[int, int]:
+    """(files, bytes) under the store: pages and tag markers."""
+    files = total = 0
+    for dirpath, _, names in os.walk(base or root()):
+        for name in names:
+            files += 1
+            with contextlib.suppress(FileNotFoundError):
+                total += os.stat(os.path.join(dirpath, name)).st_size
+    return files, total
 
 
 def load_entry(base: Path, key: str):

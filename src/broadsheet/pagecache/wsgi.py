@@ -30,6 +30,7 @@ def wrap(django_app):
     memory: dict[tuple[str, str, str], tuple] = {}
     seen_epoch: list = [0]
     stat, now = os.stat, time.time
+    normal_query = store.normal_query
 
     def lookup(where: tuple[str, str, str]):
         try:
@@ -43,10 +44,12 @@ def wrap(django_app):
         hit = memory.get(where)
         if hit is not None and hit[0] > now():
             return hit
-        loaded = store.load_entry(base, store.key_for(*where))
+        key = store.key_for(*where)
+        loaded = store.load_entry(base, key)
         if loaded is None:
             memory.pop(where, None)
             return None
+        store.used(base, key)
         expires, status, headers, body = loaded
         etag = next((v for k, v in headers if k.lower() == "etag"), None)
         hit = (expires, f"{status} {HTTPStatus(status).phrase}",
@@ -60,9 +63,13 @@ def wrap(django_app):
         method = environ["REQUEST_METHOD"]
         if ((method == "GET" or method == "HEAD")
                 and session_marker not in environ.get("HTTP_COOKIE", "")):
-            hit = lookup((environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
-                          environ.get("PATH_INFO", "/"), environ.get("QUERY_STRING", "")))
-            if hit is not None:
+            query = environ.get("QUERY_STRING", "")
+            if query:
+                query = normal_query(query)
+            hit = query is not None and lookup((
+                environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
+                environ.get("PATH_INFO", "/"), query))
+            if hit:
                 if hit[4] is not None and hit[4] in environ.get("HTTP_IF_NONE_MATCH", ""):
                     # A feed reader polling with the ETag it has: nothing new.
                     start_response("304 Not Modified", [("ETag", hit[4]),

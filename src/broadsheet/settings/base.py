@@ -275,6 +275,9 @@ BROADSHEET_PAGECACHE = {
     "ENABLED": env_bool("BROADSHEET_PAGE_CACHE", True),
     # Pages whose widgets move on their own clock (Popular) are re-rendered after this.
     "MAX_AGE": env_int("BROADSHEET_PAGE_CACHE_MAX_AGE", 30, minimum=1),
+    # The store's bounds: least recently used pages go first (pagecache/store.py).
+    "MAX_PAGES": env_int("BROADSHEET_PAGE_CACHE_MAX_PAGES", 20_000, minimum=10),
+    "MAX_MB": env_int("BROADSHEET_PAGE_CACHE_MAX_MB", 1024, minimum=1),
 }
 BROADSHEET_COMMENTS = {
     # Where the workers of one host count posts for the rate limits (comments/counters.py);
