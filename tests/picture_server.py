@@ -34,8 +34,11 @@ def library_picture(title: str, size=(1600, 900), colour="navy"):
     from django.core.files.images import ImageFile
     from wagtail.images import get_image_model
 
+    from django.utils.text import slugify
+
     return get_image_model().objects.create(
-        title=title, file=ImageFile(io.BytesIO(jpeg(size, colour)), name="picture.jpg"))
+        title=title, file=ImageFile(io.BytesIO(jpeg(size, colour)),
+                                    name=f"{slugify(title) or 'picture'}.jpg"))
 
 
 class PictureServer:
