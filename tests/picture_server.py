@@ -32,9 +32,8 @@ def jpeg(size: tuple[int, int], colour="teal") -> bytes:
 def library_picture(title: str, size=(1600, 900), colour="navy"):
     """A picture in the newsroom's own image library."""
     from django.core.files.images import ImageFile
-    from wagtail.images import get_image_model
-
     from django.utils.text import slugify
+    from wagtail.images import get_image_model
 
     return get_image_model().objects.create(
         title=title, file=ImageFile(io.BytesIO(jpeg(size, colour)),

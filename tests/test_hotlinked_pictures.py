@@ -97,8 +97,8 @@ def test_a_picture_an_editor_chose_is_shown_instead(client, story):
 
 
 @pytest.mark.parametrize("renditions", [
-    [{"href": "https://pictures.example;script-src 'unsafe-inline'/x.jpg", "width": 1600,
-      "height": 900, "contentType": "image/jpeg"}],
+    [{"href": "https://pictures.example;script-src/x.jpg", "width": 1600, "height": 900,
+      "contentType": "image/jpeg"}],
     [{"href": "https://pictures.example /x.jpg", "width": 1600, "height": 900}],
     [{"href": "https://user@pictures.example/x.jpg", "width": 1600, "height": 900}],
     [{"href": "javascript:alert(1)//x.jpg", "width": 1600, "height": 900}],
