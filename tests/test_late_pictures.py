@@ -215,7 +215,7 @@ def test_the_command_runs_due_attempts_and_all_on_request(import_seed, wire_serv
     assert out.getvalue() == "" and "pictures tried 0" in err.getvalue()
 
     call_command("retry_pictures", "--all", stdout=out, stderr=err)
-    assert out.getvalue().startswith(f"attached: {server.url()} for page {story.pk}")
+    assert out.getvalue().startswith(f"attached: {server.url()} for page {story.pk} 'Blinken")
     assert "attached 1, waiting 0, gave up 0" in err.getvalue()
     story.refresh_from_db()
     assert story.hero_image is not None
@@ -231,3 +231,33 @@ def test_a_reimport_starts_the_picture_afresh(import_seed, wire_server):
     story, _ = import_seed(server)
     assert story.hero_image is not None
     assert not RemoteImage.objects.filter(page=story, role="hero").exists()
+
+
+def test_a_story_in_review_gets_its_picture_once_the_review_is_over(import_seed, wire_server,
+                                                                   django_user_model):
+    from broadsheet.ingest.models import FetchedImage
+
+    server = wire_server(refuse=1)
+    story, _ = import_seed(server)
+    writer = django_user_model.objects.create_user(username="writer", password="x-long-pass-1")
+    draft = story.get_latest_revision_as_object()
+    draft.dek = "A writer's new dek, submitted for review."
+    draft.save_revision(user=writer)
+    story.get_workflow().start(story, writer)
+    remote = RemoteImage.objects.get(page=story, role="hero")
+
+    [attempt] = retry_due(now=remote.next_attempt_at)
+    assert attempt.outcome == "waiting" and "in review" in attempt.detail
+    story.refresh_from_db()
+    assert story.workflow_in_progress  # the review goes on undisturbed
+    assert story.hero_image is None and story.latest_revision.user == writer
+    assert FetchedImage.objects.filter(url=remote.url).exists()  # kept while it was there
+    remote.refresh_from_db()
+    assert remote.state == RemoteImage.State.WAITING and remote.attempts == 1
+
+    story.current_workflow_state.cancel(user=writer)
+    [attempt] = retry_due(now=remote.next_attempt_at)
+    assert attempt.outcome == "attached"
+    story.refresh_from_db()
+    assert story.hero_image is not None
+    assert server.requests["/wire/blinken.jpg"] == 2  # not fetched again

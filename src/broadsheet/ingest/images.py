@@ -51,7 +51,7 @@ class Fetcher:
 
     def __init__(self, *, enabled: bool = True, base_url: str = ""):
         self.enabled, self.base_url = enabled, base_url
-        self.dead_hosts: dict[str, str] = {}
+        self.dead_hosts: dict[str, Unfetched] = {}
         self.private_ok = settings.BROADSHEET_INGEST["FETCH_PRIVATE_ADDRESSES"]
 
     def image_for(self, url: str, *, title: str):

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from .images import Fetcher, Unfetched
@@ -76,9 +76,10 @@ class Attempt:
     detail: str = ""
 
     def line(self) -> str:
-        where = self.remote.page.url_path if self.remote.page_id else "(no story)"
-        return f"{self.outcome}: {self.remote.url[:200]} for page {self.remote.page_id} " \
-               f"{where}{f' ({self.detail})' if self.detail else ''}"
+        story = f"page {self.remote.page_id} {self.remote.page.title!r}" \
+            if self.remote.page_id else "no story"
+        return f"{self.outcome}: {self.remote.url[:200]} for {story}" \
+               + (f" ({self.detail})" if self.detail else "")
 
 
 def due(*, now: datetime | None = None, everything: bool = False):
@@ -135,6 +136,8 @@ def try_again(remote: RemoteImage, *, fetcher: Fetcher, now: datetime) -> Attemp
             if image is None:
                 image = fetcher.store(remote.url, *got,
                                       title=remote.caption or remote.alt or story.title)
+            if story.workflow_in_progress:
+                return _after_review(current, now)
             give_picture(story, image=image, remote=current)
             RemoteImage.objects.filter(pk=current.pk).update(
                 state=State.FETCHED, image=image, attempts=current.attempts + 1,
@@ -185,6 +188,17 @@ def _has_own_picture(story) -> bool:
     return bool(story.hero_image_id or (latest and latest.content.get("hero_image")))
 
 
+def _after_review(remote: RemoteImage, now: datetime) -> Attempt:
+    """The story is in review: publishing now would cancel the review (Wagtail cancels a
+    workflow on publish), and a new revision would change what the reviewer is reading. The
+    picture is in the library now; it is given to the story at a later attempt, once the
+    review is over. Not counted as a failed attempt: nothing failed."""
+    next_at = now + wait_after(max(remote.attempts, 1))
+    RemoteImage.objects.filter(pk=remote.pk).update(
+        next_attempt_at=next_at, problem="fetched; waits for the story's review to finish")
+    return Attempt(remote, "waiting", f"the story is in review; next at {next_at.isoformat()}")
+
+
 def _superseded(remote: RemoteImage, now: datetime) -> Attempt:
     RemoteImage.objects.filter(pk=remote.pk).update(state=State.SUPERSEDED,
                                                     next_attempt_at=None)
@@ -199,6 +213,8 @@ def _failed(remote: RemoteImage, problem: Unfetched, now: datetime) -> Attempt:
         attempts=attempts, problem=problem[:500], last_attempt_at=now, next_attempt_at=next_at,
         state=State.WAITING if again else State.GAVE_UP)
     if again:
+        log.info("picture %s for page %s %s; next attempt at %s", remote.url, remote.page_id,
+                 problem, next_at.isoformat())
         return Attempt(remote, "waiting", f"{problem}; attempt {attempts} of "
                                           f"{max_attempts()}, next at {next_at.isoformat()}")
     log.warning("gave up on picture %s for page %s after %d attempts: %s", remote.url,
@@ -236,7 +252,4 @@ def _background_pass() -> None:
     except Exception:
         log.exception("a pass over late pictures failed; the next tick tries again")
     finally:
-        close_old_connections()
-        from django.db import connections
-
         connections.close_all()  # this thread's own connection
