@@ -67,6 +67,7 @@ def test_shown_with_its_size_and_its_origin_allowed_for_that_page_only(client, s
     # Link previews show what readers see.
     assert f'<meta property="og:image" content="{base}/wire/blinken.jpg">' in html
     assert f'<meta name="twitter:image" content="{base}/wire/blinken.jpg">' in html
+    assert f'"image": ["{base}/wire/blinken.jpg"]' in html  # the NewsArticle's JSON-LD
     # No other page lets the wire's server in.
     for path in ("/", "/world/"):
         assert img_src_of(client.get(path)) == ["'self'", "data:"]
