@@ -261,3 +261,24 @@ def test_a_story_in_review_gets_its_picture_once_the_review_is_over(import_seed,
     story.refresh_from_db()
     assert story.hero_image is not None
     assert server.requests["/wire/blinken.jpg"] == 2  # not fetched again
+
+
+def test_a_scheduled_update_of_a_live_story_stays_scheduled_with_the_picture(
+        import_seed, wire_server):
+    server = wire_server(refuse=1)
+    story, _ = import_seed(server)
+    dek = "The dek of an update scheduled for tonight."
+    tonight = (timezone.now() + timedelta(hours=6)).replace(microsecond=0)
+    update = story.get_latest_revision_as_object()
+    update.dek, update.go_live_at = dek, tonight
+    update.save_revision().publish()  # scheduled: the story stays as it is until then
+    remote = RemoteImage.objects.get(page=story, role="hero")
+
+    [attempt] = retry_due(now=remote.next_attempt_at)
+    assert attempt.outcome == "attached"
+    story.refresh_from_db()
+    assert story.hero_image is not None and story.dek != dek  # readers: the picture, now
+    scheduled = story.revisions.get(approved_go_live_at__isnull=False)
+    assert scheduled.approved_go_live_at == tonight  # still scheduled, for the same time
+    assert scheduled.as_object().dek == dek
+    assert scheduled.as_object().hero_image == story.hero_image

@@ -116,7 +116,7 @@ def try_again(remote: RemoteImage, *, fetcher: Fetcher, now: datetime) -> Attemp
         return Attempt(remote, "skipped", "another process is trying it")
     story = _story(remote)
     if story is None or _has_own_picture(story):
-        return _superseded(remote, now)
+        return _superseded(remote)
 
     # The network first and outside any transaction: a transaction holds the database's write
     # lock (SQLite) for as long as it lasts.
@@ -132,7 +132,7 @@ def try_again(remote: RemoteImage, *, fetcher: Fetcher, now: datetime) -> Attemp
                 return Attempt(remote, "skipped", "the story was imported again")
             story = _story(current)
             if story is None or _has_own_picture(story):
-                return _superseded(current, now)
+                return _superseded(current)
             if image is None:
                 image = fetcher.store(remote.url, *got,
                                       title=remote.caption or remote.alt or story.title)
@@ -151,22 +151,25 @@ def try_again(remote: RemoteImage, *, fetcher: Fetcher, now: datetime) -> Attemp
 
 
 def give_picture(story, *, image, remote: RemoteImage) -> None:
-    """Make `image` the story's hero: in the version readers see (or will see, when it is
-    scheduled), published again, and in an editor's unpublished draft."""
-    latest = story.latest_revision
-    public = story.live_revision if story.live else (
-        story.revisions.filter(approved_go_live_at__isnull=False)
-        .order_by("-created_at", "-pk").first())
-    if story.live and public is None:
-        public = latest
-    if public is not None:
-        version = _with_picture(public.as_object(), image, remote)
-        # Publishing purges every cached page showing the story (after the commit); a
-        # version scheduled for later is scheduled again, now with its picture.
-        version.save_revision(log_action=LOG_ACTION).publish(log_action=True)
-    if latest is not None and latest != public:
-        draft = _with_picture(latest.as_object(), image, remote)
-        draft.save_revision(log_action=LOG_ACTION)
+    """Make `image` the story's hero in every version that matters: the one readers see
+    (published again), one scheduled to replace it (scheduled again, for the same time) and an
+    editor's unpublished draft (saved again, still unpublished)."""
+    live = (story.live_revision or story.latest_revision) if story.live else None
+    scheduled = (story.revisions.filter(approved_go_live_at__isnull=False)
+                 .order_by("-created_at", "-pk").first())
+    # In this order: publishing clears every schedule, so the scheduled version is scheduled
+    # again after it, and the editor's draft, saved last, stays the latest.
+    done = []
+    for revision, publish in ((live, True), (scheduled, True), (story.latest_revision, False)):
+        if revision is None or revision in done:
+            continue
+        done.append(revision)
+        saved = _with_picture(revision.as_object(), image, remote).save_revision(
+            log_action=LOG_ACTION)
+        if publish:
+            # Purges every cached page showing the story, after the commit; a version with a
+            # go-live time still to come is scheduled for it instead.
+            saved.publish(log_action=True)
 
 
 def _with_picture(version, image, remote: RemoteImage):
@@ -195,11 +198,12 @@ def _after_review(remote: RemoteImage, now: datetime) -> Attempt:
     review is over. Not counted as a failed attempt: nothing failed."""
     next_at = now + wait_after(max(remote.attempts, 1))
     RemoteImage.objects.filter(pk=remote.pk).update(
-        next_attempt_at=next_at, problem="fetched; waits for the story's review to finish")
+        next_attempt_at=next_at, last_attempt_at=now,
+        problem="fetched; waits for the story's review to finish")
     return Attempt(remote, "waiting", f"the story is in review; next at {next_at.isoformat()}")
 
 
-def _superseded(remote: RemoteImage, now: datetime) -> Attempt:
+def _superseded(remote: RemoteImage) -> Attempt:
     RemoteImage.objects.filter(pk=remote.pk).update(state=State.SUPERSEDED,
                                                     next_attempt_at=None)
     return Attempt(remote, "superseded", "the story has a picture of its own")
