@@ -282,3 +282,15 @@ def test_a_scheduled_update_of_a_live_story_stays_scheduled_with_the_picture(
     assert scheduled.approved_go_live_at == tonight  # still scheduled, for the same time
     assert scheduled.as_object().dek == dek
     assert scheduled.as_object().hero_image == story.hero_image
+
+
+def test_the_storys_history_says_the_wire_picture_arrived(client, import_seed, wire_server,
+                                                         admin_user):
+    server = wire_server(refuse=1)
+    story, _ = import_seed(server)
+    remote = RemoteImage.objects.get(page=story, role="hero")
+    retry_due(now=remote.next_attempt_at)
+    client.force_login(admin_user)
+    response = client.get(f"/admin/pages/{story.pk}/history/")
+    assert response.status_code == 200
+    assert "Wire picture arrived and was made the hero picture" in response.content.decode()

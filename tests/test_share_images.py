@@ -173,3 +173,13 @@ def test_a_share_image_given_a_new_file_is_shared_anew(client, seed_story, site_
     site_default.refresh_from_db()
     assert site_default.file.name.endswith(".jpg") and "replaced" in site_default.file.name
     assert all(rendition_of(u, site_default) for u in previews(client, seed_story.url)["json-ld"])
+
+
+def test_editors_set_share_images_and_hotlinking_in_the_admin(client, admin_user, seed_story):
+    client.force_login(admin_user)
+    site = Site.objects.get(is_default_site=True)
+    html = client.get(f"/admin/settings/masthead/masthead/{site.pk}/").content.decode()
+    assert 'name="default_share_image"' in html and 'name="hotlink_wire_pictures"' in html
+    section = seed_story.get_parent()
+    html = client.get(f"/admin/pages/{section.pk}/edit/").content.decode()
+    assert 'name="share_image"' in html
