@@ -294,3 +294,29 @@ def test_the_storys_history_says_the_wire_picture_arrived(client, import_seed, w
     response = client.get(f"/admin/pages/{story.pk}/history/")
     assert response.status_code == 200
     assert "Wire picture arrived and was made the hero picture" in response.content.decode()
+
+
+def test_a_protocol_relative_picture_is_recorded_as_the_address_fetched(home, tmp_path,
+                                                                       wire_server):
+    server = wire_server(refuse=1)
+    path = tmp_path / "article.json"
+    path.write_text(json.dumps(seed_article_with_picture(server, renditions=[
+        {"name": "original", "href": " //127.0.0.1:9/wire/gone.jpg", "width": 800,
+         "height": 450}])))
+    run_import(path)
+    remote = RemoteImage.objects.get(role="hero")
+    assert remote.url == "https://127.0.0.1:9/wire/gone.jpg"  # what a retry asks for too
+    assert remote.state == RemoteImage.State.WAITING
+
+
+def test_a_story_made_without_revisions_gets_its_picture(world, wire_server):
+    server = wire_server(refuse=0)
+    story = world.add_child(instance=ArticlePage(title="Made in code", slug="made-in-code"))
+    assert story.live and story.latest_revision is None
+    remote = RemoteImage.objects.create(
+        page=story, url=server.url(), role="hero", alt="A picture", problem="HTTP 503",
+        state=RemoteImage.State.WAITING, attempts=1, next_attempt_at=timezone.now())
+    [attempt] = retry_due(now=remote.next_attempt_at)
+    assert attempt.outcome == "attached"
+    story.refresh_from_db()
+    assert story.live and story.hero_image is not None and story.hero_alt == "A picture"

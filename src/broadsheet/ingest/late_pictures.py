@@ -155,6 +155,10 @@ def give_picture(story, *, image, remote: RemoteImage) -> None:
     (published again), one scheduled to replace it (scheduled again, for the same time) and an
     editor's unpublished draft (saved again, still unpublished)."""
     live = (story.live_revision or story.latest_revision) if story.live else None
+    if story.live and live is None:  # a page made in code, never given a revision
+        _with_picture(story, image, remote).save_revision(log_action=LOG_ACTION).publish(
+            log_action=True)
+        return
     scheduled = (story.revisions.filter(approved_go_live_at__isnull=False)
                  .order_by("-created_at", "-pk").first())
     # In this order: publishing clears every schedule, so the scheduled version is scheduled

@@ -89,6 +89,9 @@ def _with_pictures(story: Story, *, fetcher: Fetcher, remote: list) -> list:
     pictures = list(story.pictures)
     if pictures:
         hero = pictures.pop(0)
+        # Recorded as the address fetched (a feed's relative address resolved), so a later
+        # attempt asks for the same file.
+        hero.href = fetcher.absolute(hero.href) if hero.href else ""
         image, problem = fetcher.image_for(hero.href, title=hero.caption or story.headline) \
             if hero.href else (None, "the item gives no image file for it")
         if image:
