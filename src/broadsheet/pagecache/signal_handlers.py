@@ -36,9 +36,11 @@ def _on_spotlight_change(sender, instance, **kwargs):
     transaction.on_commit(lambda: purge_tags({SPOTLIGHT}))
 
 
-def _on_masthead_change(sender, instance, **kwargs):
-    # The masthead is on every page (its share image and hotlinking choice too): all go.
-    transaction.on_commit(purge_all)
+def _on_masthead_change(sender, instance, created=False, **kwargs):
+    # The masthead is on every page (its share image and hotlinking choice too): all go. A
+    # row just made with the defaults (a site's first request makes one) changes nothing.
+    if not created:
+        transaction.on_commit(purge_all)
 
 
 def connect() -> None:
