@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 _counter = itertools.count(1)
 
-# Fixtures of the comments tests (readers, a moderator, the rules).
-pytest_plugins = ["tests.comments_support"]
+# Fixtures of the comments tests (readers, a moderator, the rules) and a wire's picture server.
+pytest_plugins = ["tests.comments_support", "tests.picture_server"]
 
 
 @pytest.fixture(autouse=True)

@@ -61,6 +61,8 @@ def test_demo_builds_a_full_newsroom_once(demo):
     site = Site.objects.get(is_default_site=True)
     assert site.site_name == "The Riverton Courier"
     assert Masthead.for_site(site).tagline
+    share = Masthead.for_site(site).default_share_image  # the demo's own, not a drawn one
+    assert (share.width, share.height) == (1200, 630) and "Riverton" in share.title
 
     before = snapshot()
     out = io.StringIO()

@@ -96,3 +96,40 @@ def test_links_read_the_site_root_paths_once_a_request(client, home, newsroom, m
         response = client.get(url)
         assert response.status_code == 200 and response.content.count(b"<a href=") > 10, url
         assert len(fetched) <= 1, (url, len(fetched))
+
+
+def test_share_images_and_wire_pictures_stay_in_budget(client, home, newsroom, make_story,
+                                                      wire_server, tmp_path):
+    """A story without a picture shares its section's or the site's image at no cost (those
+    are remembered by id); showing a wire picture from the wire's server costs one query."""
+    import io
+    import json
+
+    from django.core.management import call_command
+    from wagtail.models import Site
+
+    from broadsheet.articles.models import ArticlePage
+    from broadsheet.masthead.models import Masthead
+    from tests.picture_server import library_picture, seed_article_with_picture
+
+    lead, section = newsroom(2, 3)
+    section.share_image = library_picture("World desk")
+    section.save_revision().publish()
+    masthead = Masthead.for_site(Site.objects.get(is_default_site=True))
+    masthead.default_share_image = library_picture("Site default")
+    masthead.save()
+    with_picture = make_story(section, hero_image=library_picture("Own"), hero_alt="Own")
+    without = make_story(section)
+    path = tmp_path / "article.json"
+    path.write_text(json.dumps(seed_article_with_picture(wire_server(refuse=100))))
+    call_command("import", str(path), "--section", "World", stdout=io.StringIO(),
+                 stderr=io.StringIO())
+    waiting = ArticlePage.objects.get(source_uri__startswith="urn:broadsheet:seed:")
+    own = count_queries(client, with_picture.url)
+    assert count_queries(client, without.url) <= own
+    assert count_queries(client, home.url) <= HOME_MAX
+    assert count_queries(client, section.url) <= SECTION_MAX
+    masthead.hotlink_wire_pictures = True
+    masthead.save()
+    assert count_queries(client, waiting.url) <= own + 1 <= ARTICLE_MAX
+    assert b'class="hero"' in client.get(waiting.url).content

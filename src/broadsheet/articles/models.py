@@ -153,6 +153,15 @@ class ArticlePage(SiteRootPathsPerRequest, Page):
         if self.hero_image_id and not self.hero_alt.strip() and not self.hero_caption.strip():
             raise ValidationError({"hero_alt": "A hero image needs alt text or a caption."})
 
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        hotlinked = (getattr(response, "context_data", None) or {}).get("hotlinked_hero")
+        if hotlinked is not None:
+            # The wire's server may serve this page's picture: for this response only, never
+            # every page's policy.
+            response._csp_update = {"img-src": list(hotlinked.origins)}
+        return response
+
     def get_context(self, request, *args, **kwargs):
         from . import story_page
 

@@ -9,6 +9,8 @@ from broadsheet.comments.discussed import cached_most_discussed_ids
 from broadsheet.comments.discussed import pick as pick_discussed
 from broadsheet.comments.discussion import story_discussion
 from broadsheet.frontpage.spotlight import pick_live, spotlight_ids
+from broadsheet.ingest.hotlinking import hotlinked_hero
+from broadsheet.masthead.models import Masthead
 from broadsheet.pagecache.dependencies import SPOTLIGHT, expires_soon, shows
 from broadsheet.readership.popular import POPULAR_TTL_SECONDS, cached_most_read_ids
 from broadsheet.syndication.scopes import section_key
@@ -29,7 +31,8 @@ def context_for(story, request) -> dict:
 
     site = Site.find_for_request(request) if request else None
     section = (SectionPage.objects.filter(path=story.path[:-story.steplen])
-               .only("title", "url_path", "slug", "path", "depth").first())
+               .only("title", "url_path", "slug", "path", "depth", "share_image").first())
+    masthead = Masthead.for_request(request) if request else None
     # Popular, Spotlight and More from come from one teaser query between them.
     popular_ids = cached_most_read_ids()
     picks, spotlight_size = spotlight_ids(site)
@@ -58,6 +61,9 @@ def context_for(story, request) -> dict:
         "spotlight": spotlight,
         "more_from_section": more,
         "discussed": discussed,
+        # The wire's picture, shown from the wire's server until it is fetched (if allowed).
+        "hotlinked_hero": hotlinked_hero(
+            story, allowed=bool(masthead and masthead.hotlink_wire_pictures)),
         **story_discussion(story, user=user, site=site),
     }
 

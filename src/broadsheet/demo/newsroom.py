@@ -71,7 +71,7 @@ def build(seed: int = 7) -> dict:
     comments = _comments(rng, now, stories)
     views = _views(rng, now, stories)
     return {"sections": len(sections), "stories": len(stories), "authors": len(authors),
-            "images": len(images) + len(authors), "spotlight picks": len(picks),
+            "images": len(images) + len(authors) + 1, "spotlight picks": len(picks),
             "comments": comments, "page views": views}
 
 
@@ -82,6 +82,9 @@ def _name_the_site(home) -> Site:
     site.save()
     masthead = Masthead.for_site(site)
     masthead.tagline, masthead.footer_text = writing.TAGLINE, writing.FOOTER
+    # The picture link previews show for pages with none of their own (Open Graph's size).
+    masthead.default_share_image = pictures.save_image(
+        f"{writing.SITE_NAME} share image", pictures.landscape(4, size=(1200, 630)))
     masthead.save()
     return site
 

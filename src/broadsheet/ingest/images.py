@@ -4,6 +4,10 @@ A picture that cannot be fetched never fails an import: the story goes in withou
 picture is recorded as a `RemoteImage` with the reason, and the run reports a warning. A host
 that failed once is not asked again in the same run, so a move-in of thousands of posts whose
 pictures live on a dead host does not wait on it thousands of times.
+
+Each reason says whether trying again later may help (`Unfetched.retry`): a server that did
+not answer, or answered with an error, may answer tomorrow; an address that is not http(s),
+on a private network, or a run told not to fetch, will not change by waiting.
 """
 
 from __future__ import annotations
@@ -30,65 +34,100 @@ MAX_BYTES = 25 * 1024 * 1024
 TIMEOUT = 10  # seconds per picture
 
 
+class Unfetched(str):
+    """Why a picture is not in the library (the text), and whether a later attempt may
+    bring it in (`retry`)."""
+
+    retry: bool
+
+    def __new__(cls, text: str, *, retry: bool = False):
+        reason = super().__new__(cls, text)
+        reason.retry = retry
+        return reason
+
+
 class Fetcher:
     """Fetches picture files for one run; `enabled=False` records every picture as remote."""
 
     def __init__(self, *, enabled: bool = True, base_url: str = ""):
         self.enabled, self.base_url = enabled, base_url
-        self.dead_hosts: dict[str, str] = {}
+        self.dead_hosts: dict[str, Unfetched] = {}
         self.private_ok = settings.BROADSHEET_INGEST["FETCH_PRIVATE_ADDRESSES"]
 
     def image_for(self, url: str, *, title: str):
-        """(Wagtail image, None) for a picture now in the library, or (None, why not)."""
+        """(Wagtail image, None) for a picture now in the library, or (None, Unfetched)."""
+        url = self.absolute(url)
+        known = self.known(url)
+        if known:
+            return known, None
+        got = self.download(url)
+        if isinstance(got, Unfetched):
+            return None, got
+        data, kind = got
+        return self.store(url, data, kind, title=title), None
+
+    def absolute(self, url: str) -> str:
         url = urljoin(self.base_url, url.strip()) if self.base_url else url.strip()
-        if url.startswith("//"):
-            url = "https:" + url
+        return "https:" + url if url.startswith("//") else url
+
+    @staticmethod
+    def known(url: str):
+        """The library's copy of the file at `url`, if it was fetched before."""
+        found = FetchedImage.objects.filter(url=url[:1000]).select_related("image").first()
+        return found.image if found else None
+
+    def download(self, url: str) -> tuple[bytes, str] | Unfetched:
+        """The file's bytes and its picture format, or why not. Network only, no database:
+        a caller inside a transaction would hold the database's write lock while it waits."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            return None, f"{url[:200]!r} is not an http(s) address"
-        known = FetchedImage.objects.filter(url=url[:1000]).select_related("image").first()
-        if known:
-            return known.image, None
+            return Unfetched(f"{url[:200]!r} is not an http(s) address")
         if not self.enabled:
-            return None, "fetching pictures is switched off (--no-fetch)"
+            return Unfetched("fetching pictures is switched off (--no-fetch)")
         if parts.netloc in self.dead_hosts:
-            return None, self.dead_hosts[parts.netloc]
+            return self.dead_hosts[parts.netloc]
         if not self.private_ok:
             refusal = _private_address(parts.hostname or "")
             if refusal:
                 self.dead_hosts[parts.netloc] = refusal
-                return None, refusal
+                return refusal
         try:
             data = _download(url)
         except (OSError, ValueError) as exc:  # URLError and socket errors are OSErrors
-            problem = f"could not be fetched: {_reason(exc)}"
+            problem = Unfetched(f"could not be fetched: {_reason(exc)}", retry=True)
             if not isinstance(exc, urllib.error.HTTPError):
                 self.dead_hosts[parts.netloc] = problem  # the host, not the one file
-            return None, problem
+            return problem
         try:
             with PILImage.open(io.BytesIO(data)) as probe:
                 probe.verify()
                 kind = (probe.format or "jpeg").lower()
         except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-            return None, f"is not a picture Broadsheet can read: {exc}"
-        name = PurePosixPath(parts.path).stem[:60] or "picture"
+            # Often a server's error page sent as if it were the file: worth another try.
+            return Unfetched(f"is not a picture Broadsheet can read: {exc}", retry=True)
+        return data, kind
+
+    @staticmethod
+    def store(url: str, data: bytes, kind: str, *, title: str):
+        """Put a downloaded file in the image library, remembered by its address."""
+        name = PurePosixPath(urlsplit(url).path).stem[:60] or "picture"
         image = get_image_model().objects.create(
             title=title[:255] or name, file=ImageFile(io.BytesIO(data), name=f"{name}.{kind}"))
         FetchedImage.objects.create(url=url[:1000], image=image)
-        return image, None
+        return image
 
 
-def _private_address(host: str) -> str | None:
+def _private_address(host: str) -> Unfetched | None:
     """Why this host may not be fetched from (it is this machine or a private network)."""
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except OSError as exc:
-        return f"could not be fetched: {exc}"
+    except OSError as exc:  # a name that does not resolve today may resolve tomorrow
+        return Unfetched(f"could not be fetched: {exc}", retry=True)
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
         if not ip.is_global:
-            return (f"is on a private or local address ({ip}); not fetched "
-                    "(BROADSHEET_IMPORT_FETCH_PRIVATE allows it)")
+            return Unfetched(f"is on a private or local address ({ip}); not fetched "
+                             "(BROADSHEET_IMPORT_FETCH_PRIVATE allows it)")
     return None
 
 

@@ -39,12 +39,24 @@ class FetchedImage(models.Model):
 
 class RemoteImage(models.Model):
     """A picture an import could not fetch: its address and words, kept so that an editor
-    (or a later run with the network) can bring it in."""
+    (or a later run with the network) can bring it in.
+
+    A story's hero picture that failed for a reason that may pass (the wire's server was
+    down, the file was not there yet) is tried again in the background, with longer waits
+    each time and a bounded number of attempts (`late_pictures.py`); the state of those tries
+    lives here, so a restart loses none of it."""
 
     class Role(models.TextChoices):
         HERO = "hero", "Hero"
         INLINE = "inline", "Inline"
         ATTACHMENT = "attachment", "Attachment"
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "Waiting for another attempt"
+        FETCHED = "fetched", "Fetched and given to the story"
+        GAVE_UP = "gave_up", "Not fetched: no attempts left"
+        SUPERSEDED = "superseded", "Not needed: an editor gave the story a picture"
+        RECORDED = "recorded", "Recorded for an editor (not tried again)"
 
     page = models.ForeignKey("wagtailcore.Page", null=True, blank=True,
                              on_delete=models.CASCADE, related_name="+")
@@ -53,11 +65,26 @@ class RemoteImage(models.Model):
     caption = models.CharField(max_length=500, blank=True)
     credit = models.CharField(max_length=200, blank=True)
     alt = models.CharField(max_length=250, blank=True)
-    problem = models.CharField(max_length=500, help_text="Why the file was not fetched.")
+    problem = models.CharField(max_length=500,
+                               help_text="Why the file was not fetched (the latest attempt).")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    renditions = models.JSONField(
+        default=list, blank=True,
+        help_text="The item's own files of the picture, with their sizes, as the item gave "
+                  "them: [{href, width, height, contentType}].")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.RECORDED)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Fetches tried so far, the import's own included.")
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the next attempt is due (while waiting).")
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    image = models.ForeignKey("wagtailimages.Image", null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+",
+                              help_text="The picture once fetched.")
 
     class Meta:
-        indexes = [models.Index(fields=["url"], name="remote_image_url")]
+        indexes = [models.Index(fields=["url"], name="remote_image_url"),
+                   models.Index(fields=["state", "next_attempt_at"], name="remote_image_due")]
 
     def __str__(self) -> str:
         return self.url

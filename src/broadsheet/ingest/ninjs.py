@@ -64,6 +64,10 @@ class Picture:
     caption: str = ""
     credit: str = ""
     alt: str = ""
+    # Every image rendition with its size, as {"href", "width", "height", "contentType"}:
+    # a picture that cannot be fetched may still be shown from the wire's own files, and a
+    # browser needs the sizes to keep the room for it before it loads.
+    renditions: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -384,7 +388,20 @@ def _picture(association: dict) -> Picture:
            or _value(association["headlines"], "main") or caption)
     return Picture(uri=str(association.get("uri") or ""), href=best.get("href", ""),
                    caption=caption[:500], credit=" ".join(credit.split())[:200],
-                   alt=alt[:250])
+                   alt=alt[:250], renditions=[_rendition(r) for r in images])
+
+
+def _rendition(rendition: dict) -> dict:
+    """A rendition's address and size; a size that is not a positive whole number is left
+    out (unknown), never guessed."""
+    def size(key):
+        value = rendition.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) \
+            and value > 0 else None
+
+    return {"href": rendition["href"].strip()[:1000], "width": size("width"),
+            "height": size("height"),
+            "contentType": str(rendition.get("contentType") or "")[:100]}
 
 
 def _media_type(body: dict) -> str:

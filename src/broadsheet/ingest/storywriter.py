@@ -24,6 +24,7 @@ from broadsheet.sections.models import SectionPage
 
 from .bodies import InlinePicture
 from .images import Fetcher
+from .late_pictures import first_attempt
 from .models import RemoteImage
 from .ninjs import Picture, RefusedFile, Story
 
@@ -88,6 +89,9 @@ def _with_pictures(story: Story, *, fetcher: Fetcher, remote: list) -> list:
     pictures = list(story.pictures)
     if pictures:
         hero = pictures.pop(0)
+        # Recorded as the address fetched (a feed's relative address resolved), so a later
+        # attempt asks for the same file.
+        hero.href = fetcher.absolute(hero.href) if hero.href else ""
         image, problem = fetcher.image_for(hero.href, title=hero.caption or story.headline) \
             if hero.href else (None, "the item gives no image file for it")
         if image:
@@ -127,16 +131,22 @@ def _set_hero(page: ArticlePage, story: Story) -> None:
 def _record_remote(page: ArticlePage, remote: list, imported: Imported, *,
                    new: bool = False) -> None:
     if not new:  # a new page has none yet: no need to ask
+        # A new version of the item starts its pictures afresh, retries included.
         RemoteImage.objects.filter(page=page, role__in=["hero", "inline"]).delete()
+    now = timezone.now()
     for role, picture, problem in remote:
         url = picture.href if isinstance(picture, Picture) else picture.src
         credit = picture.credit if isinstance(picture, Picture) else ""
+        retry = first_attempt(problem, role=role, now=now)
         RemoteImage.objects.create(page=page, url=(url or picture_uri(picture))[:1000],
                                    role=role, caption=picture.caption[:500],
                                    credit=credit[:200], alt=picture.alt[:250],
-                                   problem=problem[:500])
+                                   problem=problem[:500],
+                                   renditions=getattr(picture, "renditions", []), **retry)
+        later = (f", tried again from {retry['next_attempt_at']:%Y-%m-%d %H:%M:%S %Z}"
+                 if retry["next_attempt_at"] else "")
         imported.warnings.append(f"{role} picture {(url or picture_uri(picture))[:200]} "
-                                 f"{problem}; recorded as a remote image")
+                                 f"{problem}; recorded as a remote image{later}")
 
 
 def picture_uri(picture: Picture | InlinePicture) -> str:

@@ -19,8 +19,20 @@ class Masthead(BaseSiteSetting):
                                help_text="A line under the site's name.")
     footer_text = models.CharField(max_length=300, blank=True,
                                    help_text="Shown at the foot of every page, e.g. a copyright.")
+    default_share_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown when a page is shared or found in search, for stories with no "
+                  "picture of their own in a section with no share image. Best 1200x630 px "
+                  "or larger.")
+    hotlink_wire_pictures = models.BooleanField(
+        default=False,
+        help_text="While a wire story's picture cannot be fetched, show it from the wire's "
+                  "own server. Readers' browsers then ask that server for it (it learns "
+                  "their address); allow it only if your agreement with the wire does.")
 
-    panels = [FieldPanel("tagline"), FieldPanel("footer_text")]
+    panels = [FieldPanel("tagline"), FieldPanel("footer_text"),
+              FieldPanel("default_share_image"), FieldPanel("hotlink_wire_pictures")]
 
     class Meta:
         verbose_name = "Masthead"

@@ -9,7 +9,7 @@ from django.db.models.signals import post_delete, post_save
 from wagtail.signals import page_published, page_unpublished
 
 from .dependencies import SPOTLIGHT, STORIES, page_tag
-from .store import purge_tags
+from .store import purge_all, purge_tags
 
 log = logging.getLogger("broadsheet.pagecache")
 
@@ -36,10 +36,20 @@ def _on_spotlight_change(sender, instance, **kwargs):
     transaction.on_commit(lambda: purge_tags({SPOTLIGHT}))
 
 
+def _on_masthead_change(sender, instance, created=False, **kwargs):
+    # The masthead is on every page (its share image and hotlinking choice too): all go. A
+    # row just made with the defaults (a site's first request makes one) changes nothing.
+    if not created:
+        transaction.on_commit(purge_all)
+
+
 def connect() -> None:
     page_published.connect(_on_publish_change, dispatch_uid="pagecache-published")
     page_unpublished.connect(_on_publish_change, dispatch_uid="pagecache-unpublished")
     from broadsheet.frontpage.models import Spotlight, SpotlightPick
+    from broadsheet.masthead.models import Masthead
+
+    post_save.connect(_on_masthead_change, sender=Masthead, dispatch_uid="pc-masthead")
 
     for model in (Spotlight, SpotlightPick):
         post_save.connect(_on_spotlight_change, sender=model, dispatch_uid=f"pc-{model}")

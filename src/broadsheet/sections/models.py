@@ -58,10 +58,17 @@ class SectionPage(SiteRootPathsPerRequest, Page):
     intro = models.TextField(blank=True, help_text="One or two sentences shown under the name.")
     in_navigation = models.BooleanField(
         default=True, help_text="List this section in the site's main navigation.")
+    share_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown when the section, or one of its stories without a picture of its own, "
+                  "is shared or found in search. Leave empty to use the site's. Best "
+                  "1200x630 px or larger.")
 
     parent_page_types = ["frontpage.HomePage", "sections.SectionPage"]
     subpage_types = ["sections.SectionPage", "articles.ArticlePage"]
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("in_navigation")]
+    promote_panels = [*Page.promote_panels, FieldPanel("share_image")]
 
     page_size = 20
 

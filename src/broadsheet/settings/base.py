@@ -288,6 +288,11 @@ BROADSHEET_INGEST = {
     # Imported items name picture files by URL; an address on this machine or its private
     # network is not fetched unless allowed (a wire or feed must not reach internal services).
     "FETCH_PRIVATE_ADDRESSES": env_bool("BROADSHEET_IMPORT_FETCH_PRIVATE", False),
+    # A story's picture that could not be fetched is tried again in the background, waiting
+    # this long after the first failure and twice as long after each next one, until this
+    # many attempts (the import's own included) have failed.
+    "PICTURE_ATTEMPTS": env_int("BROADSHEET_IMPORT_PICTURE_ATTEMPTS", 10, minimum=1),
+    "PICTURE_RETRY_SECONDS": env_int("BROADSHEET_IMPORT_PICTURE_RETRY_DELAY", 60, minimum=1),
 }
 BROADSHEET_PUBLISHING = {
     "SCHEDULER": env_bool("BROADSHEET_SCHEDULER", True),

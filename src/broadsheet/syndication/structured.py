@@ -7,13 +7,16 @@ documents for NewsArticle is in one place; the template tags only serialise them
 from __future__ import annotations
 
 import json
+import logging
 
 from django.core.cache import cache
 from django.templatetags.static import static
 from django.utils.safestring import mark_safe
 
+log = logging.getLogger("broadsheet.syndication")
 # Google asks for images in 16:9, 4:3 and 1:1, at least 1200 px wide.
 IMAGE_SPECS = ("fill-1200x675", "fill-1200x900", "fill-1200x1200")
+SHARE_KEY = "broadsheet:share-images:{}"
 
 
 def image_urls(image, absolute) -> list[str]:
@@ -29,6 +32,47 @@ def image_urls(image, absolute) -> list[str]:
     return [absolute(p) for p in paths]
 
 
+def image_urls_by_id(image_id: int, absolute) -> list[str]:
+    """image_urls() of an image known by id (a section's or the site's share image), without
+    loading the image on every page: remembered until the image changes (signal_handlers)."""
+    key = SHARE_KEY.format(image_id)
+    paths = cache.get(key)
+    if paths is None:
+        from wagtail.images import get_image_model
+
+        image = get_image_model().objects.filter(pk=image_id).first()
+        try:
+            renditions = image.get_renditions(*IMAGE_SPECS) if image else {}
+            paths = [renditions[spec].url for spec in IMAGE_SPECS] if image else []
+        except OSError:  # the file is missing: fall back rather than fail every page
+            log.exception("share image %s cannot be read", image_id)
+            paths = []
+        cache.set(key, paths, None)
+    return [absolute(p) for p in paths]
+
+
+
+def fallback_images(*, section, masthead, absolute) -> list[str]:
+    """The share image of a page with no picture of its own: its section's, else the site's
+    default, else the logo (never nothing: link previews and Google want a picture)."""
+    for image_id in (getattr(section, "share_image_id", None),
+                     getattr(masthead, "default_share_image_id", None)):
+        urls = image_urls_by_id(image_id, absolute) if image_id else []
+        if urls:
+            return urls
+    return [absolute(static("broadsheet/logo.png"))]
+
+
+def story_images(story, *, section, masthead, hotlinked, absolute) -> list[str]:
+    """The story's picture for link previews and search results: its own, else the wire's
+    picture shown from the wire's server, else its section's or the site's share image."""
+    if story.hero_image_id:
+        return image_urls(story.hero_image, absolute)
+    if hotlinked is not None:
+        return [hotlinked.src]
+    return fallback_images(section=section, masthead=masthead, absolute=absolute)
+
+
 def organization(site, absolute) -> dict:
     return {"@type": "Organization", "name": site.site_name or "Broadsheet",
             "url": absolute("/"),
@@ -36,7 +80,7 @@ def organization(site, absolute) -> dict:
                      "width": 600, "height": 60}}
 
 
-def news_article(story, *, section, authors, corrections, site, absolute) -> dict:
+def news_article(story, *, section, authors, corrections, site, images, absolute) -> dict:
     modified = max([story.last_published_at or story.first_published_at,
                     *[c.made_at for c in corrections]])
     url = story.full_url  # the canonical address, from the site's configured root
@@ -47,7 +91,7 @@ def news_article(story, *, section, authors, corrections, site, absolute) -> dic
         "url": url,
         "headline": story.title[:110],
         "description": story.teaser_summary,
-        "image": image_urls(story.hero_image, absolute),
+        "image": images,
         "datePublished": story.first_published_at.isoformat(),
         "dateModified": modified.isoformat(),
         "author": ([{"@type": "Person", "name": a.name, "url": absolute(a.get_absolute_url())}

@@ -2,6 +2,8 @@ from django import template
 from wagtail.models import Site
 
 from broadsheet.masthead.address import absolute
+from broadsheet.masthead.models import Masthead
+from broadsheet.sections.models import SectionPage
 from broadsheet.syndication import structured
 
 register = template.Library()
@@ -18,7 +20,8 @@ def story_json_ld(context):
     trail.append((story.title, story.url))
     return (structured.script(structured.news_article(
                 story, section=section, authors=context.get("authors", []),
-                corrections=context.get("corrections", []), site=site, absolute=absolute))
+                corrections=context.get("corrections", []), site=site,
+                images=_story_images(context), absolute=absolute))
             + structured.script(structured.breadcrumbs(trail, absolute)))
 
 
@@ -31,5 +34,26 @@ def home_json_ld(context):
 
 @register.simple_tag(takes_context=True)
 def story_image_url(context):
-    urls = structured.image_urls(context["page"].hero_image, absolute)
-    return urls[0] if urls else absolute("/static/broadsheet/logo.png")
+    return _story_images(context)[0]
+
+
+@register.simple_tag(takes_context=True)
+def share_image_url(context):
+    """og:image and twitter:image of any page but a story: a section's share image, else the
+    site's."""
+    request = context["request"]
+    page = context.get("page")
+    return structured.fallback_images(
+        section=page if isinstance(page, SectionPage) else None,
+        masthead=Masthead.for_request(request), absolute=absolute)[0]
+
+
+def _story_images(context) -> list[str]:
+    # Asked for by the link-preview tags and the JSON-LD, in different blocks: worked out once.
+    request = context["request"]
+    if "share_images" not in request.__dict__:
+        request.share_images = structured.story_images(
+            context["page"], section=context.get("section"),
+            masthead=Masthead.for_request(request), hotlinked=context.get("hotlinked_hero"),
+            absolute=absolute)
+    return request.share_images

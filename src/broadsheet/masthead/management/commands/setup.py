@@ -27,6 +27,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         if not no_demo:
             call_command("demo", stdout=self.stdout)
+        call_command("draw_share_image", verbosity=0)  # link previews always have a picture
         self._ensure_admin()
         # Stories that fell due while the server was down go live (or come down) now.
         call_command("publish_scheduled", verbosity=0)
