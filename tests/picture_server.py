@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PIL import Image as PILImage
 
-from tests.conftest import SEED
+from tests.testdata import SEED
 
 SIZES = {"/wire/blinken.jpg": (1600, 900), "/wire/blinken-640.jpg": (640, 360),
          "/wire/blinken-square.jpg": (400, 400)}
