@@ -16,8 +16,8 @@ from broadsheet.articles.models import ArticlePage
 from broadsheet.masthead.models import Masthead
 from broadsheet.masthead.share_image import DRAWN
 from broadsheet.pagecache import store
-from tests.testdata import SEED
 from tests.picture_server import library_picture
+from tests.testdata import SEED
 
 ARTICLE_URI = "urn:broadsheet:seed:blinken-presses-iraq"
 

@@ -101,6 +101,8 @@ def thread(story, *, user=None, sort: str = DEFAULT_SORT, shown: int = SHOWN_ON_
     queries (four for a signed-in reader) whatever the size of the discussion."""
     sort = sort if sort in SORTS else DEFAULT_SORT
     shown = max(1, min(shown, MAX_SHOWN))
+    if story.pk is None:  # a new story in the editor's preview: not saved, no discussion yet
+        return Thread(story=story, sort=sort, shown=shown)
     counted = Comment.objects.filter(visible_q(), story=story).order_by().values("story")
     top = list(
         Comment.objects.filter(_seen_by(user), story=story, parent__isnull=True)
@@ -302,6 +304,8 @@ def story_discussion(story, *, user=None, site=None) -> dict:
         "thread": conversation,
         "comment_count": conversation.total,
         "comments_state": state,
-        "comment_form": CommentForm() if signed_in and state != "closed" else None,
+        # A story not saved yet (the new-story preview) has nowhere to post to.
+        "comment_form": (CommentForm() if signed_in and state != "closed" and story.pk
+                         else None),
         "commenter_name": display_name_of(user) if signed_in else "",
     }

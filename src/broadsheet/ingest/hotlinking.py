@@ -39,7 +39,7 @@ class HotlinkedPicture:
 def hotlinked_hero(story, *, allowed: bool) -> HotlinkedPicture | None:
     """The wire picture to show as the story's hero, if the site allows it and the story
     has no picture of its own. One query, and none when it cannot apply."""
-    if not allowed or story.hero_image_id:
+    if not allowed or story.hero_image_id or story.pk is None:
         return None
     remote = (RemoteImage.objects.filter(page_id=story.pk, role=RemoteImage.Role.HERO)
               .exclude(state=RemoteImage.State.FETCHED)

@@ -11,6 +11,7 @@ import logging
 
 from django.core.cache import cache
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 log = logging.getLogger("broadsheet.syndication")
@@ -81,7 +82,10 @@ def organization(site, absolute) -> dict:
 
 
 def news_article(story, *, section, authors, corrections, site, images, absolute) -> dict:
-    modified = max([story.last_published_at or story.first_published_at,
+    # A story not published yet (an editor's preview) is dated now, as it would be if it
+    # were published at this moment.
+    published = story.first_published_at or story.go_live_at or timezone.now()
+    modified = max([story.last_published_at or published,
                     *[c.made_at for c in corrections]])
     url = story.full_url  # the canonical address, from the site's configured root
     data = {
@@ -92,7 +96,7 @@ def news_article(story, *, section, authors, corrections, site, images, absolute
         "headline": story.title[:110],
         "description": story.teaser_summary,
         "image": images,
-        "datePublished": story.first_published_at.isoformat(),
+        "datePublished": published.isoformat(),
         "dateModified": modified.isoformat(),
         "author": ([{"@type": "Person", "name": a.name, "url": absolute(a.get_absolute_url())}
                     for a in authors]
