@@ -19,8 +19,14 @@ class Masthead(BaseSiteSetting):
                                help_text="A line under the site's name.")
     footer_text = models.CharField(max_length=300, blank=True,
                                    help_text="Shown at the foot of every page, e.g. a copyright.")
+    site_icon = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A square picture, 512 pixels or more, shown in browser tabs and bookmarks "
+                  "and on phones' home screens. `broadsheet setup` makes a plain one with the "
+                  "site's initial when there is none.")
 
-    panels = [FieldPanel("tagline"), FieldPanel("footer_text")]
+    panels = [FieldPanel("tagline"), FieldPanel("footer_text"), FieldPanel("site_icon")]
 
     class Meta:
         verbose_name = "Masthead"
