@@ -31,6 +31,19 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory):
+    """The demo newsroom as `make run` serves it (`broadsheet setup`, `broadsheet serve`),
+    built once a test process: its base URL."""
+    from tests.serving import free_port, prepared_site, start_server, stop_server
+
+    port = free_port()
+    env = prepared_site(tmp_path_factory.mktemp("demo"), port, demo=True)
+    server = start_server(env, port)
+    yield f"http://127.0.0.1:{port}"
+    stop_server(server)
+
+
 @pytest.fixture
 def reader_page(browser):
     """A page in a fresh context with JavaScript on, refusing any request off loopback."""
