@@ -18,14 +18,16 @@ run: install
 	@.venv/bin/broadsheet setup
 	@.venv/bin/broadsheet serve --host 127.0.0.1 --port $(PORT)
 
-# Debian's Chromium for browser tests (never a downloaded browser); vnu.jar for HTML checks.
+# Debian's Chromium for browser tests (never a downloaded browser); vnu.jar for HTML checks and
+# Lighthouse for page scores, both from npm.
 browser-deps:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "could not install chromium: browser tests will be skipped"; \
 	  else echo "chromium missing and not root: browser tests will be skipped"; fi; \
 	fi
-	@test -f node_modules/vnu-jar/build/dist/vnu.jar || npm ci --silent --no-audit --no-fund >/dev/null
+	@test -f node_modules/vnu-jar/build/dist/vnu.jar -a -f node_modules/lighthouse/cli/index.js \
+	  || npm ci --silent --no-audit --no-fund >/dev/null
 
 test: install browser-deps lint test-sqlite test-postgres
 
