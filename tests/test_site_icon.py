@@ -132,3 +132,15 @@ def test_a_new_icon_is_served_at_once(client, site, app, purges):  # noqa: F811
     assert headers["X-Page-Cache"] == "miss"  # purged from the page cache
     new = client.get("/favicon.ico")  # and no longer remembered by Django's cache
     assert pixels(new.content).getpixel((16, 16)) == (200, 30, 30)
+
+
+def test_editors_choose_the_icon_in_the_masthead_settings(admin_client, site):
+    serving = admin_client.get("/favicon.ico")  # resolved and remembered: none yet
+    assert serving.status_code == 404
+    chosen = picture((10, 120, 60))
+    url = f"/admin/settings/masthead/masthead/{site.pk}/"
+    assert "site_icon" in admin_client.get(url).content.decode()
+    response = admin_client.post(url, {"tagline": "", "footer_text": "", "site_icon": chosen.pk})
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert Masthead.for_site(site).site_icon_id == chosen.pk
+    assert pixels(admin_client.get("/favicon.ico").content).getpixel((16, 16)) == (10, 120, 60)

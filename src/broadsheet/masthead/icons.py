@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
@@ -84,7 +85,7 @@ def ensure_site_icons() -> int:
     for site in Site.objects.all():
         masthead = Masthead.for_site(site)
         if masthead.site_icon_id is None:
-            masthead.site_icon = _save_icon(site.site_name or "Broadsheet")
+            masthead.site_icon = _save_icon(site.site_name or settings.WAGTAIL_SITE_NAME)
             masthead.save(update_fields=["site_icon"])
             drawn += 1
     return drawn
