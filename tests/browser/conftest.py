@@ -1,34 +1,9 @@
-"""Browser tests: Debian's Chromium driven by Playwright against a live server on loopback."""
+"""Browser tests: Debian's Chromium driven by Playwright against a live server on loopback.
+The browser itself (`browser`) is in tests/conftest.py: one a test process, for every test."""
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
-
-# Playwright's sync API keeps an event loop running in the test thread; Django's guard against
-# sync DB calls in async code would then refuse the test's own database work.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (make test installs it as root)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")

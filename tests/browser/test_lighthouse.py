@@ -30,8 +30,7 @@ import urllib.request
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM
-from tests.conftest import ROOT
+from tests.conftest import CHROMIUM, ROOT
 
 pytestmark = pytest.mark.browser
 
