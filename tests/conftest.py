@@ -27,9 +27,15 @@ pytest_plugins = ["tests.comments_support"]
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
     """Debian's Chromium through Playwright, one for the whole test process: Playwright's sync
-    API allows one running instance a thread, so every test that drives a browser shares it."""
+    API allows one running instance a thread, so every test that drives a browser shares it.
+
+    The test database is made first (django_db_setup), even for tests that do not use it. In
+    an xdist worker whose first tests drove the browser without the database (the front page
+    and serve tests), the database was then made while Playwright's event loop ran, and every
+    second serialized_rollback test in that worker failed to restore the saved contents
+    (UNIQUE constraint on django_content_type); made first, it does not."""
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (make test installs it as root)")
     from playwright.sync_api import sync_playwright
