@@ -19,7 +19,7 @@ run: install
 	@.venv/bin/broadsheet serve --host 127.0.0.1 --port $(PORT)
 
 # Debian's Chromium for browser tests (never a downloaded browser), Debian's nginx for the
-# tested HTTPS proxy setup; vnu.jar for HTML checks.
+# tested HTTPS proxy setup; vnu.jar for HTML checks and Lighthouse for page scores, from npm.
 browser-deps:
 	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
 	test -x /usr/sbin/nginx || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx-light"; \
@@ -28,7 +28,8 @@ browser-deps:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) || echo "could not install$$missing: the tests that need it will be skipped"; \
 	  else echo "$$missing missing and not root: the tests that need it will be skipped"; fi; \
 	fi
-	@test -f node_modules/vnu-jar/build/dist/vnu.jar || npm ci --silent --no-audit --no-fund >/dev/null
+	@test -f node_modules/vnu-jar/build/dist/vnu.jar -a -f node_modules/lighthouse/cli/index.js \
+	  || npm ci --silent --no-audit --no-fund >/dev/null
 
 test: install browser-deps lint test-sqlite test-postgres
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,11 +12,41 @@ from django.core.cache import cache
 from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+# Playwright's sync API keeps an event loop running in the test thread; Django's guard against
+# sync DB calls in async code would then refuse the test's own database work.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 _counter = itertools.count(1)
 
 # Fixtures of the comments tests (readers, a moderator, the rules) and a wire's picture server.
 pytest_plugins = ["tests.comments_support", "tests.picture_server"]
+
+
+@pytest.fixture(scope="session")
+def browser(django_db_setup):
+    """Debian's Chromium through Playwright, one for the whole test process: Playwright's sync
+    API allows one running instance a thread, so every test that drives a browser shares it.
+
+    The test database is made first (django_db_setup), even for tests that do not use it. In
+    an xdist worker whose first tests drove the browser without the database (the front page
+    and serve tests), the database was then made while Playwright's event loop ran, and every
+    second serialized_rollback test in that worker failed to restore the saved contents
+    (UNIQUE constraint on django_content_type); made first, it does not."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (make test installs it as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(autouse=True)

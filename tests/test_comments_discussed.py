@@ -38,3 +38,46 @@ def test_nothing_discussed(client, world, make_story):
     page = client.get("/discussed/").content.decode()
     assert "Nobody has commented in the last 24 hours." in page
     assert "No discussions today yet." in client.get(story.url).content.decode()
+
+
+def test_discussed_sits_inside_the_comments_block(client, world, make_story, reader):
+    """As on the seed page: "See what people are discussing" is the Comments block's own call
+    to join the talk, under its heading, after the thread and the way to post."""
+    from django.test.html import parse_html
+
+    story = make_story(world)
+    client.force_login(reader)  # the comment form shows
+    html = client.get(story.url).content.decode()
+    comments = _element(parse_html(html[html.index("<main"):html.index("</main>") + 7]),
+                        lambda e: dict(e.attributes).get("aria-labelledby") == "comments-heading")
+    assert comments is not None and comments.name == "section"
+    order = [_position(comments, test) for test in (
+        lambda e: dict(e.attributes).get("id") == "comments-heading",
+        lambda e: e.name == "form" and "comment-form" in dict(e.attributes).get("class", ""),
+        lambda e: e.name == "a" and dict(e.attributes).get("href") == "/discussed/")]
+    assert None not in order and order == sorted(order), order
+
+
+def _element(node, test):
+    for child in getattr(node, "children", []):
+        if not isinstance(child, str):
+            if test(child):
+                return child
+            found = _element(child, test)
+            if found is not None:
+                return found
+    return None
+
+
+def _position(node, test):
+    """Index of the first element passing `test` in document order below `node`."""
+    order = []
+
+    def walk(n):
+        for child in getattr(n, "children", []):
+            if not isinstance(child, str):
+                order.append(child)
+                walk(child)
+
+    walk(node)
+    return next((i for i, e in enumerate(order) if test(e)), None)

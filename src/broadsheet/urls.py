@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from broadsheet.archive import views as archive_views
 from broadsheet.articles import views as article_views
+from broadsheet.masthead import views as masthead_views
 from broadsheet.people import views as people_views
 from broadsheet.readership import views as readership_views
 from broadsheet.syndication import views as syndication_views
@@ -23,6 +24,9 @@ urlpatterns = [
     path("search/", archive_views.search_page, name="search"),
     path("ninjs/", include("broadsheet.exchange.urls")),
     path("robots.txt", syndication_views.robots, name="robots"),
+    path("favicon.ico", masthead_views.site_icon, {"kind": "favicon"}, name="favicon"),
+    path("apple-touch-icon.png", masthead_views.site_icon, {"kind": "apple-touch-icon"},
+         name="apple_touch_icon"),
     path("sitemap.xml", syndication_views.sitemap_index, name="sitemap_index"),
     path("sitemap-news.xml", syndication_views.news_sitemap, name="news_sitemap"),
     path("sitemap-<str:section>.xml", syndication_views.sitemap_section, name="sitemap_section"),

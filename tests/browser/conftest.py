@@ -1,34 +1,22 @@
-"""Browser tests: Debian's Chromium driven by Playwright against a live server on loopback."""
+"""Browser tests: Debian's Chromium driven by Playwright against a live server on loopback.
+The browser itself (`browser`) is in tests/conftest.py: one a test process, for every test."""
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
-
-# Playwright's sync API keeps an event loop running in the test thread; Django's guard against
-# sync DB calls in async code would then refuse the test's own database work.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (make test installs it as root)")
-    from playwright.sync_api import sync_playwright
+def demo_site(tmp_path_factory):
+    """The demo newsroom as `make run` serves it (`broadsheet setup`, `broadsheet serve`),
+    built once a test process: its base URL."""
+    from tests.serving import free_port, prepared_site, start_server, stop_server
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
+    port = free_port()
+    env = prepared_site(tmp_path_factory.mktemp("demo"), port, demo=True)
+    server = start_server(env, port)
+    yield f"http://127.0.0.1:{port}"
+    stop_server(server)
 
 
 @pytest.fixture

@@ -54,7 +54,17 @@ def check_seed_page(page) -> None:
                            if d["role"] == "summary")
     assert more.get_by_role("link", name=related_headline).is_visible()
     assert related_summary in more.inner_text()
-    assert page.get_by_role("link", name="See what people are discussing").is_visible()
+    # The call to join the talk belongs to the Comments block, as on the seed.
+    comments = page.get_by_role("region", name="Comments")
+    discussing = comments.get_by_role("link", name="See what people are discussing")
+    assert discussing.is_visible()
+    # Top to bottom as the seed reads (one column at this width).
+    seed_order = [page.locator("h1"), page.locator(".dek"), page.locator(".story-body p").first,
+                  page.locator(".story-body p").last,
+                  *(page.get_by_role("heading", name=h) for h in
+                    ("Popular", "Spotlight", "More from World", "Comments")), discussing]
+    tops = [item.bounding_box()["y"] for item in seed_order]
+    assert tops == sorted(tops), tops
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])

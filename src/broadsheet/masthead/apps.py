@@ -6,6 +6,7 @@ class MastheadConfig(AppConfig):
     verbose_name = "Masthead"
 
     def ready(self):
-        from . import navigation
+        from . import icons, navigation
 
         navigation.connect()
+        icons.connect()

@@ -31,7 +31,14 @@ class Masthead(BaseSiteSetting):
                   "own server. Readers' browsers then ask that server for it (it learns "
                   "their address); allow it only if your agreement with the wire does.")
 
-    panels = [FieldPanel("tagline"), FieldPanel("footer_text"),
+    site_icon = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A square picture, 512 pixels or more, shown in browser tabs and bookmarks "
+                  "and on phones' home screens. `broadsheet setup` makes a plain one with the "
+                  "site's initial when there is none.")
+
+    panels = [FieldPanel("tagline"), FieldPanel("footer_text"), FieldPanel("site_icon"),
               FieldPanel("default_share_image"), FieldPanel("hotlink_wire_pictures")]
 
     class Meta:

@@ -11,6 +11,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from broadsheet.masthead.icons import ensure_site_icons
+
 
 class Command(BaseCommand):
     help = "Migrate, collect static files, load the demo newsroom once, create an admin."
@@ -28,6 +30,7 @@ class Command(BaseCommand):
         if not no_demo:
             call_command("demo", stdout=self.stdout)
         call_command("draw_share_image", verbosity=0)  # link previews always have a picture
+        ensure_site_icons()
         self._ensure_admin()
         # Stories that fell due while the server was down go live (or come down) now.
         call_command("publish_scheduled", verbosity=0)
