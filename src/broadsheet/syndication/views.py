@@ -60,7 +60,8 @@ def robots(request):
             "Disallow: /admin/\n"
             "Disallow: /accounts/\n"
             "Disallow: /_/\n"
-            "Disallow: /search/\n"
+            # Result pages are endless and thin; the search page itself may be found.
+            "Disallow: /search/?\n"
             f"Sitemap: {sitemap}\n")
     return HttpResponse(body, content_type="text/plain; charset=utf-8")
 
