@@ -12,14 +12,18 @@ from broadsheet.proxy import wrap
 from tests.serving import BIN
 
 
-def run_check(tmp_path, **env: str) -> subprocess.CompletedProcess:
+def embedded(tmp_path, **env: str) -> dict:
+    """The environment of an embedded site in `tmp_path`, whatever profile the suite runs."""
     environment = {k: v for k, v in os.environ.items()
                    if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE",
                                 "DJANGO_ALLOW_ASYNC_UNSAFE")}  # set by the browser tests
-    environment.update(BROADSHEET_DATA_DIR=str(tmp_path),
-                       BROADSHEET_ALLOWED_HOSTS="news.example.org",
-                       BROADSHEET_SECRET_KEY="k" * 20 + "-a-long-random-looking-secret-9f3a",
-                       **env)
+    return {**environment, "BROADSHEET_DATA_DIR": str(tmp_path), **env}
+
+
+def run_check(tmp_path, **env: str) -> subprocess.CompletedProcess:
+    environment = embedded(tmp_path, BROADSHEET_ALLOWED_HOSTS="news.example.org",
+                           BROADSHEET_SECRET_KEY="k" * 20 + "-a-long-random-looking-secret-9f3a",
+                           **env)
     return subprocess.run([BIN, "check", "--deploy", "--fail-level", "WARNING"],
                           env=environment, capture_output=True, text=True, timeout=120)
 
@@ -34,10 +38,7 @@ def test_deploy_check_is_clean_for_an_https_address(tmp_path):
 
 
 def settings_under(tmp_path, code: str, **env: str) -> str:
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE",
-                                "DJANGO_ALLOW_ASYNC_UNSAFE")}  # set by the browser tests
-    environment.update(BROADSHEET_DATA_DIR=str(tmp_path), **env)
+    environment = embedded(tmp_path, **env)
     return subprocess.run([BIN, "shell", "-c", f"from django.conf import settings as s; {code}"],
                           env=environment, capture_output=True, text=True, timeout=120,
                           check=True).stdout.strip().splitlines()[-1]

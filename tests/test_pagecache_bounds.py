@@ -12,21 +12,13 @@ import uuid
 from wsgiref.util import setup_testing_defaults
 
 import pytest
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
 from broadsheet.pagecache import store
-from broadsheet.pagecache.wsgi import wrap
 
 
 @pytest.fixture
-def app(db):
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield wrap(WSGIHandler())
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+def app(wsgi_app):
+    return wsgi_app  # the page cache in front of Django (tests/comments_support.py)
 
 
 @pytest.fixture

@@ -15,8 +15,10 @@ from broadsheet.proxy import wrap as behind_the_proxy  # noqa: E402
 from broadsheet.readership.wsgi import wrap as answer_view_beacons  # noqa: E402
 
 django_app = get_wsgi_application()
-# Under any WSGI server, not only `broadsheet serve`: the site names the configured address.
-follow_base_url()
+if not os.environ.get("BROADSHEET_SERVER_PROCESS"):
+    # Under another WSGI server the site must still follow the configured address; under
+    # `broadsheet serve` the console script did it once before the workers started.
+    follow_base_url()
 application = behind_the_proxy(answer_view_beacons(wrap(django_app)))
 
 if os.environ.get("BROADSHEET_SERVER_PROCESS") and settings.BROADSHEET_PUBLISHING["SCHEDULER"]:

@@ -101,8 +101,6 @@ def thread(story, *, user=None, sort: str = DEFAULT_SORT, shown: int = SHOWN_ON_
     queries (four for a signed-in reader) whatever the size of the discussion."""
     sort = sort if sort in SORTS else DEFAULT_SORT
     shown = max(1, min(shown, MAX_SHOWN))
-    if story.pk is None:  # a new story in the editor's preview: not saved, no discussion yet
-        return Thread(story=story, sort=sort, shown=shown)
     counted = Comment.objects.filter(visible_q(), story=story).order_by().values("story")
     top = list(
         Comment.objects.filter(_seen_by(user), story=story, parent__isnull=True)
@@ -298,14 +296,14 @@ def report_comment(comment: Comment, *, user, reason: str, detail: str = "") -> 
 def story_discussion(story, *, user=None, site=None) -> dict:
     """What the story page shows of its discussion (context for comments/story_comments)."""
     state = comments_state(story, rules_for(site))
-    conversation = thread(story, user=user)
+    # A new story in the editor's preview is not saved: nothing to read or to post to yet.
+    saved = story.pk is not None
+    conversation = thread(story, user=user) if saved else Thread(story=story)
     signed_in = user is not None and user.is_authenticated
     return {
         "thread": conversation,
         "comment_count": conversation.total,
         "comments_state": state,
-        # A story not saved yet (the new-story preview) has nowhere to post to.
-        "comment_form": (CommentForm() if signed_in and state != "closed" and story.pk
-                         else None),
+        "comment_form": CommentForm() if signed_in and saved and state != "closed" else None,
         "commenter_name": display_name_of(user) if signed_in else "",
     }

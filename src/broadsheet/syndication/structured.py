@@ -27,10 +27,14 @@ def image_urls(image, absolute) -> list[str]:
     key = f"broadsheet:ld-images:{image.pk}:{image.file_hash}"
     paths = cache.get(key)
     if paths is None:
-        renditions = image.get_renditions(*IMAGE_SPECS)
-        paths = [renditions[spec].url for spec in IMAGE_SPECS]
+        paths = _crop_paths(image)
         cache.set(key, paths, None)
     return [absolute(p) for p in paths]
+
+
+def _crop_paths(image) -> list[str]:
+    renditions = image.get_renditions(*IMAGE_SPECS)
+    return [renditions[spec].url for spec in IMAGE_SPECS]
 
 
 def image_urls_by_id(image_id: int, absolute) -> list[str]:
@@ -43,14 +47,12 @@ def image_urls_by_id(image_id: int, absolute) -> list[str]:
 
         image = get_image_model().objects.filter(pk=image_id).first()
         try:
-            renditions = image.get_renditions(*IMAGE_SPECS) if image else {}
-            paths = [renditions[spec].url for spec in IMAGE_SPECS] if image else []
+            paths = _crop_paths(image) if image else []
         except OSError:  # the file is missing: fall back rather than fail every page
             log.exception("share image %s cannot be read", image_id)
             paths = []
         cache.set(key, paths, None)
     return [absolute(p) for p in paths]
-
 
 
 def fallback_images(*, section, masthead, absolute) -> list[str]:
