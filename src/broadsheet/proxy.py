@@ -43,7 +43,10 @@ def _address(raw: str):
         return None
 
 
-def wrap(app):
+def front_door():
+    """`admit(environ)`: believes or strips the forwarded headers (changing `environ`), and
+    returns the redirect to send instead of the page, (status code, status line, headers,
+    body), or None to go on."""
     trusted = networks(settings.TRUSTED_PROXIES)
     redirect_to = settings.BASE_URL if settings.SECURE_SSL_REDIRECT else None
 
@@ -51,7 +54,7 @@ def wrap(app):
         ip = _address(raw or "")
         return ip is not None and any(ip in net for net in trusted)
 
-    def application(environ, start_response):
+    def admit(environ):
         if trusted and is_trusted(environ.get("REMOTE_ADDR")):
             proto = environ.get("HTTP_X_FORWARDED_PROTO", "").split(",")[0].strip().lower()
             if proto in ("http", "https"):
@@ -73,10 +76,22 @@ def wrap(app):
                          safe="/%;:@&=+$,!~*'()")
             query = environ.get("QUERY_STRING", "")
             location = redirect_to + path + (f"?{query}" if query else "")
-            start_response("301 Moved Permanently", [
+            return 301, "301 Moved Permanently", [
                 ("Location", location), ("Content-Length", "0"),
-                ("Cache-Control", "public, max-age=3600")])
-            return [b""]
+                ("Cache-Control", "public, max-age=3600")], b""
+        return None
+
+    return admit
+
+
+def wrap(app):
+    admit = front_door()
+
+    def application(environ, start_response):
+        redirect = admit(environ)
+        if redirect is not None:
+            start_response(redirect[1], redirect[2])
+            return [redirect[3]]
         return app(environ, start_response)
 
     return application

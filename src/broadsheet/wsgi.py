@@ -1,4 +1,7 @@
-"""WSGI entry point: the page cache answers hits before Django; misses fall through to it."""
+"""WSGI entry point: the page cache answers hits before Django; misses fall through to it.
+
+`broadsheet serve` runs the async front in rsgi.py, which answers hits itself and hands the
+rest to `inner` in a thread; any other WSGI server runs `application`."""
 
 import os
 
@@ -19,7 +22,9 @@ if not os.environ.get("BROADSHEET_SERVER_PROCESS"):
     # Under another WSGI server the site must still follow the configured address; under
     # `broadsheet serve` the console script did it once before the workers started.
     follow_base_url()
-application = behind_the_proxy(answer_view_beacons(wrap(django_app)))
+# Behind the front door: what `broadsheet serve`'s async front (rsgi.py) hands to a thread.
+inner = answer_view_beacons(wrap(django_app))
+application = behind_the_proxy(inner)
 
 if os.environ.get("BROADSHEET_SERVER_PROCESS") and settings.BROADSHEET_PUBLISHING["SCHEDULER"]:
     from broadsheet.publishing.scheduler import start_in_process

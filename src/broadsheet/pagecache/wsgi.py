@@ -21,9 +21,13 @@ from . import store
 MEMORY_LIMIT = 2000  # pages per worker; a busy site's hot set, a few tens of MB at most
 
 
-def wrap(django_app):
+def hits():
+    """The page cache's answer for a request, or None: `answer(environ)` returns
+    (status code, status line, headers, body) for a hit; `broadsheet serve`'s async front
+    calls it in its event loop, the WSGI wrapper below for any other server. None if the
+    page cache is off."""
     if not settings.BROADSHEET_PAGECACHE["ENABLED"]:
-        return django_app
+        return None
     base = store.root()
     epoch_file = str(base / "epoch")
     session_marker = settings.SESSION_COOKIE_NAME + "="
@@ -52,31 +56,45 @@ def wrap(django_app):
         store.used(base, key)
         expires, status, headers, body = loaded
         etag = next((v for k, v in headers if k.lower() == "etag"), None)
-        hit = (expires, f"{status} {HTTPStatus(status).phrase}",
+        hit = (expires, status, f"{status} {HTTPStatus(status).phrase}",
                [*headers, ("X-Page-Cache", "hit")], body, etag)
         if len(memory) >= MEMORY_LIMIT:
             memory.clear()
         memory[where] = hit
         return hit
 
-    def application(environ, start_response):
+    def answer(environ):
         method = environ["REQUEST_METHOD"]
-        if ((method == "GET" or method == "HEAD")
-                and session_marker not in environ.get("HTTP_COOKIE", "")):
-            query = environ.get("QUERY_STRING", "")
-            if query:
-                query = normal_query(query)
-            hit = query is not None and lookup((
-                environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
-                environ.get("PATH_INFO", "/"), query))
-            if hit:
-                if hit[4] is not None and hit[4] in environ.get("HTTP_IF_NONE_MATCH", ""):
-                    # A feed reader polling with the ETag it has: nothing new.
-                    start_response("304 Not Modified", [("ETag", hit[4]),
-                                                        ("X-Page-Cache", "hit")])
-                    return [b""]
-                start_response(hit[1], hit[2])
-                return [b""] if method == "HEAD" else [hit[3]]
-        return django_app(environ, start_response)
+        if ((method != "GET" and method != "HEAD")
+                or session_marker in environ.get("HTTP_COOKIE", "")):
+            return None
+        query = environ.get("QUERY_STRING", "")
+        if query:
+            query = normal_query(query)
+            if query is None:
+                return None
+        hit = lookup((environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
+                      environ.get("PATH_INFO", "/"), query))
+        if hit is None:
+            return None
+        if hit[5] is not None and hit[5] in environ.get("HTTP_IF_NONE_MATCH", ""):
+            # A feed reader polling with the ETag it has: nothing new.
+            return 304, "304 Not Modified", [("ETag", hit[5]), ("X-Page-Cache", "hit")], b""
+        return hit[1], hit[2], hit[3], b"" if method == "HEAD" else hit[4]
+
+    return answer
+
+
+def wrap(django_app):
+    answer = hits()
+    if answer is None:
+        return django_app
+
+    def application(environ, start_response):
+        hit = answer(environ)
+        if hit is None:
+            return django_app(environ, start_response)
+        start_response(hit[1], hit[2])
+        return [hit[3]]
 
     return application

@@ -279,6 +279,17 @@ BROADSHEET_PAGECACHE = {
     "MAX_PAGES": env_int("BROADSHEET_PAGE_CACHE_MAX_PAGES", 20_000, minimum=10),
     "MAX_MB": env_int("BROADSHEET_PAGE_CACHE_MAX_MB", 1024, minimum=1),
 }
+# `broadsheet serve` faces readers directly: a client may not hold a connection open by
+# sending its request slowly (rsgi.py). Headers must arrive within HEADER_SECONDS; a body
+# within BODY_SECONDS plus the time its length takes at MIN_BODY_RATE (bytes a second, so a
+# picture uploaded over a poor phone connection still arrives), else 408. Bodies over
+# MAX_BODY_MB are refused with 413 before they are read.
+BROADSHEET_SERVE = {
+    "HEADER_SECONDS": env_int("BROADSHEET_HEADER_TIMEOUT", 10, minimum=1),
+    "BODY_SECONDS": env_int("BROADSHEET_BODY_TIMEOUT", 10, minimum=1),
+    "MIN_BODY_RATE": env_int("BROADSHEET_MIN_BODY_RATE", 8_000, minimum=1),
+    "MAX_BODY_MB": env_int("BROADSHEET_MAX_BODY_MB", 100, minimum=1),
+}
 BROADSHEET_COMMENTS = {
     # Where the workers of one host count posts for the rate limits (comments/counters.py);
     # None counts in the shared cache, which a profile sets when that cache is Redis.

@@ -1,7 +1,8 @@
 """`broadsheet serve`: the production server (granian, several worker processes).
 
 Static files are served by granian itself from the collected, hashed files with a year-long
-cache lifetime; pages go through the page cache, then Django.
+cache lifetime; pages go through the async front (broadsheet/rsgi.py): the page cache, then
+Django on a pool of threads.
 """
 
 from __future__ import annotations
@@ -21,14 +22,15 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument("--threads", type=int,
                             default=int(os.environ.get("BROADSHEET_SERVE_THREADS", 4)),
-                            help="Python threads per worker: hits run one at a time under "
-                                 "the GIL; more keep a worker busy while a page waits on the "
-                                 "database.")
+                            help="Threads per worker for Django (cache hits are answered "
+                                 "without one); more keep a worker busy while a page waits "
+                                 "on the database.")
         parser.add_argument("--access-log", action="store_true")
 
     def handle(self, *args, host, port, workers, threads, access_log, **options):
         from granian import Granian
-        from granian.constants import Interfaces
+        from granian.constants import HTTPModes, Interfaces
+        from granian.http import HTTP1Settings
 
         static_root = settings.STATIC_ROOT
         if not (static_root / "staticfiles.json").exists() and not settings.DEBUG:
@@ -36,6 +38,7 @@ class Command(BaseCommand):
                                "`broadsheet collectstatic` first (make run does).")
         # Workers import broadsheet.wsgi, which starts the scheduler thread when told to.
         os.environ["BROADSHEET_SERVER_PROCESS"] = "1"
+        os.environ["BROADSHEET_SERVE_THREADS"] = str(threads)
         listening = f"http://{host}:{port}/"
         public = settings.BASE_URL + "/"
         if public == listening:
@@ -45,12 +48,18 @@ class Command(BaseCommand):
                               f"(admin: {public}admin/)")
         self.stdout.flush()
         Granian(
-            target="broadsheet.wsgi:application",
+            # The async front (rsgi.py): no thread waits on a slow reader's network.
+            target="broadsheet.rsgi:application",
             address=host,
             port=port,
-            interface=Interfaces.WSGI,
+            interface=Interfaces.RSGI,
+            # HTTP/1.1 only (TLS, and with it HTTP/2, is the proxy's job): granian applies
+            # the header timeout to HTTP/1 connections.
+            http=HTTPModes.http1,
+            http1_settings=HTTP1Settings(
+                header_read_timeout=settings.BROADSHEET_SERVE["HEADER_SECONDS"] * 1000),
+            websockets=False,
             workers=workers,
-            blocking_threads=threads,
             backlog=2048,
             log_access=access_log,
             static_path_route=["/static"],
