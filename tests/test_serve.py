@@ -120,3 +120,25 @@ def test_views_of_cached_pages_are_counted_once_per_reader(server, browser):
         context.close()
     # Reader A twice (a reload) and B once count as two; the crawler not at all.
     assert shell(env, COUNT).split()[-1] == "2"
+
+
+WSGI_ELSEWHERE = """
+from wsgiref.util import setup_testing_defaults
+from broadsheet.wsgi import application
+environ = {"PATH_INFO": "/robots.txt", "HTTP_HOST": "127.0.0.1"}
+setup_testing_defaults(environ)
+status = []
+body = b"".join(application(environ, lambda s, h, e=None: status.append(s)))
+print(status[0], body.count(b"Sitemap"))
+"""
+
+
+def test_the_wsgi_entry_point_loads_in_a_fresh_process(server):
+    """Another WSGI server (gunicorn, uWSGI) imports broadsheet.wsgi in a process where
+    Django is not set up yet; `broadsheet serve` never did, so this went unnoticed."""
+    import sys
+
+    _, env = server
+    out = subprocess.run([sys.executable, "-c", WSGI_ELSEWHERE], env=env, check=True,
+                         capture_output=True, text=True, timeout=60).stdout
+    assert out.split()[-3:] == ["200", "OK", "1"]

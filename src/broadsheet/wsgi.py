@@ -12,12 +12,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", default_module())
 from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
+# First: it sets Django up, which the wrappers' imports (models) need in a fresh process.
+django_app = get_wsgi_application()
+
 from broadsheet.masthead.address import follow_base_url  # noqa: E402
 from broadsheet.pagecache.wsgi import wrap  # noqa: E402
 from broadsheet.proxy import wrap as behind_the_proxy  # noqa: E402
 from broadsheet.readership.wsgi import wrap as answer_view_beacons  # noqa: E402
 
-django_app = get_wsgi_application()
 if not os.environ.get("BROADSHEET_SERVER_PROCESS"):
     # Under another WSGI server the site must still follow the configured address; under
     # `broadsheet serve` the console script did it once before the workers started.
