@@ -283,12 +283,15 @@ BROADSHEET_PAGECACHE = {
 # sending its request slowly (rsgi.py). Headers must arrive within HEADER_SECONDS; a body
 # within BODY_SECONDS plus the time its length takes at MIN_BODY_RATE (bytes a second, so a
 # picture uploaded over a poor phone connection still arrives), else 408. Bodies over
-# MAX_BODY_MB are refused with 413 before they are read.
+# MAX_BODY_MB are refused with 413 before they are read. MAX_CONNECTIONS is how many
+# connections the server holds open at once (its workers together; the open-file limit is
+# raised to fit, up to the system's hard limit).
 BROADSHEET_SERVE = {
     "HEADER_SECONDS": env_int("BROADSHEET_HEADER_TIMEOUT", 10, minimum=1),
     "BODY_SECONDS": env_int("BROADSHEET_BODY_TIMEOUT", 10, minimum=1),
     "MIN_BODY_RATE": env_int("BROADSHEET_MIN_BODY_RATE", 8_000, minimum=1),
     "MAX_BODY_MB": env_int("BROADSHEET_MAX_BODY_MB", 100, minimum=1),
+    "MAX_CONNECTIONS": env_int("BROADSHEET_MAX_CONNECTIONS", 16_384, minimum=64),
 }
 BROADSHEET_COMMENTS = {
     # Where the workers of one host count posts for the rate limits (comments/counters.py);

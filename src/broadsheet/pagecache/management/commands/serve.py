@@ -13,6 +13,22 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 
+def open_connections(wanted: int) -> int:
+    """Raise this process's open-file limit (the workers inherit it) so that `wanted`
+    connections fit, as far as the hard limit allows; the connections that do fit."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    spare = 256  # the database, the page cache's files, logs
+    need = wanted + spare
+    if hard != resource.RLIM_INFINITY:
+        need = min(need, hard)
+    if soft != resource.RLIM_INFINITY and soft < need:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+        soft = need
+    return wanted if soft == resource.RLIM_INFINITY else max(64, min(wanted, soft - spare))
+
+
 class Command(BaseCommand):
     help = "Serve the site with a production-grade server (granian)."
 
@@ -39,6 +55,7 @@ class Command(BaseCommand):
         # Workers import broadsheet.wsgi, which starts the scheduler thread when told to.
         os.environ["BROADSHEET_SERVER_PROCESS"] = "1"
         os.environ["BROADSHEET_SERVE_THREADS"] = str(threads)
+        connections = open_connections(settings.BROADSHEET_SERVE["MAX_CONNECTIONS"])
         listening = f"http://{host}:{port}/"
         public = settings.BASE_URL + "/"
         if public == listening:
@@ -61,6 +78,10 @@ class Command(BaseCommand):
             websockets=False,
             workers=workers,
             backlog=2048,
+            # Granian lets each worker hold this many connections at once. A connection
+            # waiting for a slow client costs a few kilobytes and no thread, so allow many:
+            # granian's default (1,024 in all) let 2,048 stalled clients lock readers out.
+            backpressure=max(1, connections // workers),
             log_access=access_log,
             static_path_route=["/static"],
             static_path_mount=[static_root],
