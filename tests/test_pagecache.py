@@ -188,3 +188,53 @@ def test_every_purge_moves_the_epoch_even_two_in_a_row(db):
         store.purge_tags({"page:1"})
         seen.add(os.stat(store.root() / "epoch").st_mtime_ns)
     assert len(seen) == 50
+
+
+def test_a_spotlight_change_refreshes_the_pages_showing_it(app, home, world, make_story,
+                                                           make_section, purges):
+    story = make_story(world, "Spotlit story")
+    other = make_story(make_section("Science"), "Page with a Spotlight")
+    fetch(app, other.url)
+    assert fetch(app, other.url)[1]["X-Page-Cache"] == "hit"
+    purges(lambda: SpotlightPick.objects.create(spotlight=Spotlight.for_site(home.get_site()),
+                                                story=story))
+    status, headers, body = fetch(app, other.url)
+    assert headers["X-Page-Cache"] == "miss" and "Spotlit story" in body
+
+
+def test_a_masthead_change_refreshes_every_page(app, home, world, make_story, purges):
+    from broadsheet.masthead.models import Masthead
+
+    story = make_story(world)
+    for url in (home.url, story.url):
+        fetch(app, url)
+    masthead = Masthead.for_site(home.get_site())
+    masthead.tagline = "All the news from the valley"
+    purges(masthead.save)
+    for url in (home.url, story.url):
+        status, headers, body = fetch(app, url)
+        assert headers["X-Page-Cache"] == "miss" and "from the valley" in body, url
+    # The site's name lives on Wagtail's Site (Settings > Sites): renaming it counts too.
+    site = home.get_site()
+    site.site_name = "The Renamed Gazette"
+    purges(site.save)
+    for url in (home.url, story.url):
+        status, headers, body = fetch(app, url)
+        assert headers["X-Page-Cache"] == "miss" and "The Renamed Gazette" in body, url
+
+
+def test_a_purge_waits_for_the_commit_and_a_rollback_purges_nothing(app, world, make_story):
+    from django.db import transaction
+
+    from broadsheet.pagecache.purge import purge, stories
+
+    story = make_story(world)
+    fetch(app, story.url)
+    try:
+        with transaction.atomic():
+            purge(stories([story.pk]))
+            assert fetch(app, story.url)[1]["X-Page-Cache"] == "hit"  # not before the commit
+            raise RuntimeError("the change failed")
+    except RuntimeError:
+        pass
+    assert fetch(app, story.url)[1]["X-Page-Cache"] == "hit"  # and not at all: rolled back

@@ -14,6 +14,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from broadsheet.pagecache.purge import purge, stories
+
 from .models import DELETED_ACCOUNT, Comment, ModerationAction, Reaction, ReaderProfile, Report
 from .text import clean_input
 
@@ -106,12 +108,7 @@ def delete_reader(user) -> None:
     # Their Respect goes with them (the reactions cascade); keep the counts honest.
     Comment.objects.filter(reactions__reader=user).update(respect_count=F("respect_count") - 1)
     user.delete()
-    from broadsheet.pagecache.dependencies import page_tag
-    from broadsheet.pagecache.store import purge_tags
-
-    tags = {page_tag(i) for i in story_ids}
-    if tags:
-        transaction.on_commit(lambda: purge_tags(tags))
+    purge(stories(story_ids))
 
 
 @login_required

@@ -25,6 +25,7 @@ from wagtail.models import Page
 from broadsheet.articles.models import ArticlePage, ArticleTag, Byline
 from broadsheet.comments.models import Comment
 from broadsheet.ingest.bulk import insert_child_rows, insert_page_rows
+from broadsheet.pagecache.purge import purge_everything
 from broadsheet.people.models import Author
 from broadsheet.sections.models import SectionPage
 
@@ -51,7 +52,8 @@ def scale_up(*, stories: int, comments: int, story: ArticlePage | None = None,
     with transaction.atomic():
         added = _add_stories(rng, stories) if stories else 0
         talk = _add_comments(rng, story, comments) if comments and story else 0
-        transaction.on_commit(_purge_caches)
+        # Pages already cached show the smaller newsroom; the data changed under them.
+        purge_everything(data_changed=True)
     return {"stories": added, "comments": talk,
             "seconds": round(time.perf_counter() - started, 1)}
 
@@ -139,12 +141,3 @@ def _add_comments(rng: random.Random, story: ArticlePage, count: int) -> int:
         Comment.objects.bulk_update(comments, ["created_at"], batch_size=BATCH)
     return count
 
-
-def _purge_caches() -> None:
-    """Pages already cached show the smaller newsroom; the data changed under them."""
-    from django.core.cache import cache
-
-    from broadsheet.pagecache.store import purge_all
-
-    purge_all()
-    cache.clear()

@@ -7,6 +7,9 @@ class FrontpageConfig(AppConfig):
     verbose_name = "Front page"
 
     def ready(self):
+        from . import signal_handlers
+
+        signal_handlers.connect()
         post_migrate.connect(_ensure_home, sender=self, dispatch_uid="frontpage-home")
 
 

@@ -6,7 +6,6 @@ class MastheadConfig(AppConfig):
     verbose_name = "Masthead"
 
     def ready(self):
-        from . import icons, navigation
+        from . import signal_handlers
 
-        navigation.connect()
-        icons.connect()
+        signal_handlers.connect()

@@ -20,6 +20,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import Site
 
+from broadsheet.pagecache.purge import purge
+
 SITE_ICON = "site-icon"  # page-cache tag of the icon responses
 SIZES = {"favicon": 32, "apple-touch-icon": 180}
 BROWSER_MAX_AGE = 86400  # browsers cannot be purged: a new icon reaches every reader in a day
@@ -57,15 +59,10 @@ def _resolve(site: Site | None, size: int) -> dict | None:
 
 def forget_icons(**kwargs) -> None:
     """Drop the resolved icons and the page cache's copies of them."""
-    from broadsheet.pagecache.store import purge_tags
-
-    def after_commit():
-        # Again: a request in between would have resolved the old icon from the database.
-        cache.delete(_KEY)
-        purge_tags({SITE_ICON})
-
     cache.delete(_KEY)  # this transaction's own requests see the change at once
-    transaction.on_commit(after_commit)
+    # Again after commit: a request in between would have resolved the old icon.
+    transaction.on_commit(lambda: cache.delete(_KEY))
+    purge({SITE_ICON})
 
 
 def _forget_if_icon(sender, instance, **kwargs) -> None:
