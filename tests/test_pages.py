@@ -87,7 +87,7 @@ def test_friendly_500(client, settings, monkeypatch, world, make_story):
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("broadsheet.articles.story_page.context_for", explode)
+    monkeypatch.setattr("broadsheet.pages.story.bylines", explode)
     response = client.get(story.url)
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()

@@ -13,6 +13,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, PageManager, PageQuerySet
 from wagtail.search import index
 
+from broadsheet.assembly import Assembled
 from broadsheet.masthead.site_paths import SiteRootPathsPerRequest
 
 from .blocks import ArticleBodyBlock
@@ -58,7 +59,7 @@ class ArticleTag(TaggedItemBase):
                                  related_name="tagged_items")
 
 
-class ArticlePage(SiteRootPathsPerRequest, Page):
+class ArticlePage(Assembled, SiteRootPathsPerRequest, Page):
     """A story: headline (the page title), dek, body, and everything around them."""
 
     class Comments(models.TextChoices):
@@ -161,13 +162,6 @@ class ArticlePage(SiteRootPathsPerRequest, Page):
             # every page's policy.
             response._csp_update = {"img-src": list(hotlinked.origins)}
         return response
-
-    def get_context(self, request, *args, **kwargs):
-        from . import story_page
-
-        context = super().get_context(request, *args, **kwargs)
-        context.update(story_page.context_for(self, request))
-        return context
 
 
 class Byline(Orderable):

@@ -10,10 +10,11 @@ from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Orderable, Page
 
+from broadsheet.assembly import Assembled
 from broadsheet.masthead.site_paths import SiteRootPathsPerRequest
 
 
-class HomePage(SiteRootPathsPerRequest, Page):
+class HomePage(Assembled, SiteRootPathsPerRequest, Page):
     """The site's front page: lead story, top stories, a block per section, Popular."""
 
     top_stories_count = models.PositiveSmallIntegerField(
@@ -35,13 +36,6 @@ class HomePage(SiteRootPathsPerRequest, Page):
         from .routing import route_below
 
         return route_below(self, request, path_components)
-
-    def get_context(self, request, *args, **kwargs):
-        from .front import front_page_context
-
-        context = super().get_context(request, *args, **kwargs)
-        context.update(front_page_context(self, request))
-        return context
 
 
 @register_setting(icon="pick")

@@ -9,8 +9,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
 from broadsheet.articles.visibility import restricted_paths, restricted_q
+from broadsheet.assembly import Assembled
 from broadsheet.masthead.site_paths import SiteRootPathsPerRequest
-from broadsheet.pagecache.dependencies import STORIES, shows
 
 
 def live_sections() -> list[SectionPage]:
@@ -52,7 +52,7 @@ class StoryPaginator(Paginator):
             .exclude(restricted_q()).order_by().count())
 
 
-class SectionPage(SiteRootPathsPerRequest, Page):
+class SectionPage(Assembled, SiteRootPathsPerRequest, Page):
     """A section front: its stories, newest first, including those of its subsections."""
 
     intro = models.TextField(blank=True, help_text="One or two sentences shown under the name.")
@@ -78,16 +78,9 @@ class SectionPage(SiteRootPathsPerRequest, Page):
     def subsections(self) -> list[SectionPage]:
         return child_sections(self)
 
-    def get_context(self, request, *args, **kwargs):
+    def stories_page(self, number):
+        """One page of the section's stories, newest first (its subsections' included)."""
         from broadsheet.articles.models import ArticlePage
 
-        context = super().get_context(request, *args, **kwargs)
         stories = ArticlePage.objects.newest().descendant_of(self)
-        paginator = StoryPaginator(stories, self.page_size, section=self)
-        context["stories"] = paginator.get_page(request.GET.get("page"))
-        context["subsections"] = self.subsections()
-        shows(request, pages=[self, *context["stories"]], tags=[STORIES])
-        from broadsheet.syndication.scopes import section_key
-
-        context["feed_key"] = section_key(self)
-        return context
+        return StoryPaginator(stories, self.page_size, section=self).get_page(number)

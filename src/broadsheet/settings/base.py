@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "broadsheet.ingest",
     "broadsheet.exchange",
     "broadsheet.demo",
+    "broadsheet.pages",
     # Wagtail: editor, revisions, workflows, scheduling, images, search.
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from wagtail.models import Site
 
+from broadsheet.articles.listing import latest_ids
+from broadsheet.articles.models import ArticlePage
 from broadsheet.comments.discussed import cached_most_discussed_ids
 from broadsheet.comments.discussed import pick as pick_discussed
 from broadsheet.comments.discussion import story_discussion
@@ -13,9 +15,8 @@ from broadsheet.ingest.hotlinking import hotlinked_hero
 from broadsheet.masthead.models import Masthead
 from broadsheet.pagecache.dependencies import SPOTLIGHT, expires_soon, shows
 from broadsheet.readership.popular import POPULAR_TTL_SECONDS, cached_most_read_ids
+from broadsheet.sections.models import SectionPage
 from broadsheet.syndication.scopes import section_key
-
-from .listing import latest_ids
 
 MORE_FROM_SIZE = 5
 
@@ -25,10 +26,6 @@ def bylines(story) -> list:
 
 
 def context_for(story, request) -> dict:
-    from broadsheet.sections.models import SectionPage
-
-    from .models import ArticlePage
-
     site = Site.find_for_request(request) if request else None
     section = (SectionPage.objects.filter(path=story.path[:-story.steplen])
                .only("title", "url_path", "slug", "path", "depth", "share_image").first())

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from wagtail.models import Site
 
+from broadsheet.articles.models import ArticlePage
+from broadsheet.frontpage.spotlight import spotlight_stories
 from broadsheet.pagecache.dependencies import SPOTLIGHT, STORIES, expires_soon, shows
 from broadsheet.readership.popular import POPULAR_TTL_SECONDS, most_read
-
-from .spotlight import spotlight_stories
+from broadsheet.sections.models import child_sections
 
 
 def front_page_context(home, request) -> dict:
-    from broadsheet.articles.models import ArticlePage
-    from broadsheet.sections.models import child_sections
-
     top = list(ArticlePage.objects.newest().descendant_of(home)[: 1 + home.top_stories_count])
     lead, top_stories = (top[0], top[1:]) if top else (None, [])
     shown = {s.id for s in top}

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+
+
+class PagesConfig(AppConfig):
+    """Page assembly: the top layer, the only one that knows every feature. It builds what
+    the story, front and section pages show around their own content."""
+
+    name = "broadsheet.pages"
+    verbose_name = "Page assembly"
+
+    def ready(self):
+        from broadsheet.articles.models import ArticlePage
+        from broadsheet.assembly import assemble_with
+        from broadsheet.frontpage.models import HomePage
+        from broadsheet.sections.models import SectionPage
+
+        from . import front, section, story
+
+        assemble_with(ArticlePage, story.context_for)
+        assemble_with(HomePage, front.front_page_context)
+        assemble_with(SectionPage, section.context_for)
