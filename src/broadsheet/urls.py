@@ -34,7 +34,6 @@ urlpatterns = [
     path("_/view.gif", readership_views.pixel, name="view_pixel"),
     path("api/popular.json", readership_views.popular_json, name="popular_json"),
     path("api/trending.json", readership_views.trending_json, name="trending_json"),
-    path("api/discussed.json", readership_views.discussed_json, name="discussed_json"),
     path("privacy/readership/", readership_views.privacy_note, name="readership_privacy"),
 ]
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("discussion/<id:story_id>/", views.discussion, name="discussion"),
     path("discussion/<id:story_id>/post/", views.post, name="comment_post"),
     path("discussed/", views.discussed, name="discussed"),
+    path("api/discussed.json", views.discussed_json, name="discussed_json"),
     path("comments/<id:comment_id>/reply/", views.reply, name="comment_reply"),
     path("comments/<id:comment_id>/edit/", views.edit, name="comment_edit"),
     path("comments/<id:comment_id>/delete/", views.delete, name="comment_delete"),

@@ -7,9 +7,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from broadsheet.articles.models import ArticlePage
+from broadsheet.articles.story_lists import (
+    bad_request,
+    limit_from,
+    list_response,
+    live_stories,
+    story_json,
+)
 from broadsheet.articles.visibility import restricted_paths
 
 from . import discussed as discussed_stories
@@ -199,3 +206,17 @@ def unsubscribe(request, token: str):
 def discussed(request):
     return render(request, "comments/discussed.html",
                   {"stories": discussed_stories.most_discussed()})
+
+
+@require_GET
+def discussed_json(request):
+    """GET /api/discussed.json[?limit=1..20]: the most discussed stories, for apps and
+    newsletters, in the shape of the readership lists."""
+    limit = limit_from(request)
+    if limit is None:
+        return bad_request("limit must be a whole number from 1 to 20")
+    rows = discussed_stories.cached_most_discussed_ids(limit)
+    stories = live_stories([r[0] for r in rows])
+    return list_response("most-discussed", [
+        story_json(stories[i], comments_last_day=n) for i, n in rows if i in stories],
+        max_age=discussed_stories.DISCUSSED_TTL_SECONDS)

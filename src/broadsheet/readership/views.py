@@ -1,4 +1,5 @@
-"""The view beacon for Django-served requests, and the readership JSON lists.
+"""The view beacon for Django-served requests, and the readership JSON lists (Popular,
+Trending; Most discussed is the comments app's).
 
 `broadsheet serve` answers the beacon in the WSGI layer (wsgi.py) before Django; these views
 answer exactly the same way when Django is reached directly (runserver, the test client).
@@ -7,20 +8,23 @@ answer exactly the same way when Django is reached directly (runserver, the test
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from broadsheet.comments.discussed import cached_most_discussed_ids
+from broadsheet.articles.story_lists import (
+    bad_request,
+    limit_from,
+    list_response,
+    live_stories,
+    story_json,
+)
 
 from .beacon import MAX_BODY, PIXEL, accept, parse_fields
 from .popular import (
     POPULAR_CACHE_SECONDS,
-    POPULAR_SIZE,
     cached_most_read_ids,
     cached_trending_ids,
     current_scores,
@@ -48,81 +52,38 @@ def pixel(request):
 
 # --- the lists, for apps and newsletters ------------------------------------------------------
 
-def _story_json(story, **extra) -> dict:
-    return {"id": story.pk, "title": story.title, "url": story.full_url,
-            "first_published_at": (story.first_published_at.isoformat()
-                                   if story.first_published_at else None), **extra}
-
-
-def _list_response(request, name: str, stories: list[dict]) -> JsonResponse:
-    response = JsonResponse({"list": name, "generated_at": timezone.now().isoformat(),
-                             "stories": stories})
-    # Shared caches and apps may keep the list as long as we do ourselves.
-    patch_cache_control(response, public=True, max_age=POPULAR_CACHE_SECONDS)
-    return response
-
-
-def _limit(request) -> int | None:
-    raw = request.GET.get("limit", str(POPULAR_SIZE))
-    if not raw.isdigit() or not 1 <= int(raw) <= 20:
-        return None
-    return int(raw)
-
-
-def _bad(message: str) -> JsonResponse:
-    return JsonResponse({"error": message}, status=400)
-
-
-def _teasers(ids: list[int]) -> dict:
-    from broadsheet.articles.models import ArticlePage
-
-    return ArticlePage.objects.live().public().in_bulk(ids) if ids else {}
-
-
 @require_GET
 def popular_json(request):
     """GET /api/popular.json[?section=<slug>][&limit=1..20]"""
     from broadsheet.sections.models import SectionPage
 
-    limit = _limit(request)
+    limit = limit_from(request)
     if limit is None:
-        return _bad("limit must be a whole number from 1 to 20")
+        return bad_request("limit must be a whole number from 1 to 20")
     section_id, slug = None, request.GET.get("section", "")
     if slug:
         section_id = (SectionPage.objects.live().public().filter(slug=slug)
                       .values_list("id", flat=True).first())
         if section_id is None:
-            return _bad(f"section {slug!r} is not a published section")
+            return bad_request(f"section {slug!r} is not a published section")
     ids = cached_most_read_ids(limit, section_id=section_id)
-    stories, scores = _teasers(ids), current_scores(ids)
-    return _list_response(request, "popular", [
-        _story_json(stories[i], score=round(scores.get(i, 0.0), 3)) for i in ids
-        if i in stories])
+    stories, scores = live_stories(ids), current_scores(ids)
+    return list_response("popular", [
+        story_json(stories[i], score=round(scores.get(i, 0.0), 3)) for i in ids
+        if i in stories], max_age=POPULAR_CACHE_SECONDS)
 
 
 @require_GET
 def trending_json(request):
     """GET /api/trending.json[?limit=1..20]"""
-    limit = _limit(request)
+    limit = limit_from(request)
     if limit is None:
-        return _bad("limit must be a whole number from 1 to 20")
+        return bad_request("limit must be a whole number from 1 to 20")
     rows = cached_trending_ids(limit)
-    stories = _teasers([r[0] for r in rows])
-    return _list_response(request, "trending", [
-        _story_json(stories[i], views_last_hour=recent, views_hour_before=previous)
-        for i, recent, previous in rows if i in stories])
-
-
-@require_GET
-def discussed_json(request):
-    """GET /api/discussed.json[?limit=1..20]"""
-    limit = _limit(request)
-    if limit is None:
-        return _bad("limit must be a whole number from 1 to 20")
-    rows = cached_most_discussed_ids(limit)
-    stories = _teasers([r[0] for r in rows])
-    return _list_response(request, "most-discussed", [
-        _story_json(stories[i], comments_last_day=n) for i, n in rows if i in stories])
+    stories = live_stories([r[0] for r in rows])
+    return list_response("trending", [
+        story_json(stories[i], views_last_hour=recent, views_hour_before=previous)
+        for i, recent, previous in rows if i in stories], max_age=POPULAR_CACHE_SECONDS)
 
 
 def privacy_note(request):
