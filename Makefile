@@ -35,6 +35,7 @@ test: install browser-deps lint test-sqlite test-postgres
 
 lint:
 	@.venv/bin/ruff check src tests bench
+	@set -o pipefail; .venv/bin/lint-imports --no-cache --no-logo | grep -E "KEPT|BROKEN|not allowed|^- "
 
 test-sqlite:
 	@echo "== suite on SQLite =="

@@ -7,12 +7,12 @@ from datetime import timedelta
 from django.core.management import call_command
 from django.utils import timezone
 
-from broadsheet.publishing.scheduler import TICK_HOOKS, run_tick_hooks
 from broadsheet.readership import journal
 from broadsheet.readership.counting import View, forget_settings, todays_salt
 from broadsheet.readership.folding import fold
 from broadsheet.readership.models import DailySalt, HourlyViews, PageView, ReadershipSettings
 from broadsheet.readership.rollup import clean_up, tick
+from broadsheet.ticks import TICK_HOOKS, run_tick_hooks
 
 DAY = 86_400_000
 

@@ -18,7 +18,7 @@ from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 from wagtail.search.models import IndexEntry
 
-from broadsheet.articles.models import ArticlePage, Byline
+from broadsheet.articles.models import ArticlePage, Byline, annotate_teasers
 from broadsheet.articles.visibility import restricted_q
 
 SCORED = 200  # newest matches ranked by relevance, then blended with recency
@@ -258,9 +258,7 @@ def snippet(story: ArticlePage, query: str, width: int = 220) -> str:
 
 
 def hits(ids: list[int], query: str) -> list[Hit]:
-    from broadsheet.comments.counts import with_comment_counts
-
-    stories = {s.pk: s for s in with_comment_counts(ArticlePage.objects.filter(pk__in=ids))}
+    stories = {s.pk: s for s in annotate_teasers(ArticlePage.objects.filter(pk__in=ids))}
     words = terms(query)
     return [Hit(stories[i], mark(stories[i].title, words), snippet(stories[i], query))
             for i in ids if i in stories]

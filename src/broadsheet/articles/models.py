@@ -14,20 +14,35 @@ from wagtail.models import Orderable, Page, PageManager, PageQuerySet
 from wagtail.search import index
 
 from broadsheet.assembly import Assembled
-from broadsheet.masthead.site_paths import SiteRootPathsPerRequest
+from broadsheet.site_paths import SiteRootPathsPerRequest
 
 from .blocks import ArticleBodyBlock
+
+# What features add to every teaser, counted inside the teaser query itself (the comments
+# app adds each story's comment count). Features register at start-up, so the content model
+# imports none of them.
+TEASER_ANNOTATIONS: list = []
+
+
+def add_to_teasers(annotate) -> None:
+    """`annotate(stories) -> stories` runs on every teaser query."""
+    if annotate not in TEASER_ANNOTATIONS:
+        TEASER_ANNOTATIONS.append(annotate)
+
+
+def annotate_teasers(stories):
+    for annotate in TEASER_ANNOTATIONS:
+        stories = annotate(stories)
+    return stories
 
 
 class ArticleQuerySet(PageQuerySet):
     def teasers(self) -> ArticleQuerySet:
-        """Live stories, newest first, with just what a teaser shows (and its comment count,
-        counted in the same query)."""
-        from broadsheet.comments.counts import with_comment_counts
-
+        """Live stories, newest first, with just what a teaser shows (and what features add
+        to it, such as the comment count, counted in the same query)."""
         from .visibility import restricted_q
 
-        return with_comment_counts(
+        return annotate_teasers(
             self.live()
             .exclude(restricted_q())
             .select_related("hero_image")

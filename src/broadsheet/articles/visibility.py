@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import PageViewRestriction
 
-from broadsheet.masthead.site_paths import current_request
+from broadsheet.site_paths import current_request
 
 _KEY = "broadsheet:restricted-paths"
 

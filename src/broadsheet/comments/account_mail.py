@@ -3,7 +3,7 @@ public address.
 
 Without django.contrib.sites, allauth names the site after the request's Host ("Hello from
 internal.lan!", a subject starting "[internal.lan]"): behind a proxy that is an internal name.
-Its links already name the public address (masthead.address.middleware).
+Its links already name the public address (broadsheet.address.middleware).
 """
 
 from __future__ import annotations

@@ -6,6 +6,11 @@ class CommentsConfig(AppConfig):
     verbose_name = "Reader comments"
 
     def ready(self):
+        from broadsheet.articles.models import add_to_teasers
+
         from . import signal_handlers
+        from .counts import with_comment_counts
 
         signal_handlers.connect()
+        # Every teaser shows its comment count, counted in the teaser query itself.
+        add_to_teasers(with_comment_counts)

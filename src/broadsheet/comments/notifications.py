@@ -11,7 +11,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
 
-from broadsheet.masthead.address import absolute
+from broadsheet.address import absolute
 
 from .models import Comment, display_name_of
 

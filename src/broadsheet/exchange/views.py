@@ -10,8 +10,8 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET
 
+from broadsheet.address import absolute
 from broadsheet.ids import query_number
-from broadsheet.masthead.address import absolute
 from broadsheet.pagecache.dependencies import STORIES, shows
 
 from .ninjs_out import (

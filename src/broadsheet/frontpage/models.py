@@ -11,7 +11,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Orderable, Page
 
 from broadsheet.assembly import Assembled
-from broadsheet.masthead.site_paths import SiteRootPathsPerRequest
+from broadsheet.site_paths import SiteRootPathsPerRequest
 
 
 class HomePage(Assembled, SiteRootPathsPerRequest, Page):

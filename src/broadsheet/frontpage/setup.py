@@ -7,7 +7,7 @@ from django.db import transaction
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page, Site
 
-from broadsheet.masthead.address import host_and_port
+from broadsheet.address import host_and_port
 
 from .models import HomePage
 

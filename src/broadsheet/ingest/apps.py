@@ -6,7 +6,7 @@ class IngestConfig(AppConfig):
     verbose_name = "Ingest"
 
     def ready(self):
-        from broadsheet.publishing.scheduler import register_tick
+        from broadsheet.ticks import register_tick
 
         from .late_pictures import tick
 

@@ -10,7 +10,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from broadsheet.articles.blocks import ArticleBodyBlock
-from broadsheet.masthead.site_paths import SiteRootPathsPerRequest
+from broadsheet.site_paths import SiteRootPathsPerRequest
 
 
 @register_setting(icon="site")

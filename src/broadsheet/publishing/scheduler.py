@@ -20,6 +20,8 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone
 from wagtail.models import Page, Revision
 
+from broadsheet.ticks import run_tick_hooks
+
 from .models import SchedulerLease
 
 log = logging.getLogger("broadsheet.publishing")
@@ -48,26 +50,6 @@ def something_due(now=None) -> bool:
     now = now or timezone.now()
     return (Revision.objects.filter(approved_go_live_at__lt=now).exists()
             or Page.objects.filter(live=True, expire_at__lt=now).exists())
-
-
-# Periodic work of other apps, run by the lease holder after each publishing check (readership
-# folds acknowledged views into its tables here). A failing hook is logged and retried on the
-# next tick; it never stops publishing.
-TICK_HOOKS: list = []
-
-
-def register_tick(hook):
-    if hook not in TICK_HOOKS:
-        TICK_HOOKS.append(hook)
-    return hook
-
-
-def run_tick_hooks() -> None:
-    for hook in TICK_HOOKS:
-        try:
-            hook()
-        except Exception:
-            log.exception("scheduler hook %s failed", getattr(hook, "__name__", hook))
 
 
 def run_due(now=None) -> bool:

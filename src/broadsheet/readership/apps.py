@@ -6,7 +6,7 @@ class ReadershipConfig(AppConfig):
     verbose_name = "Readership"
 
     def ready(self):
-        from broadsheet.publishing.scheduler import register_tick
+        from broadsheet.ticks import register_tick
 
         from .rollup import tick
 

@@ -10,7 +10,7 @@ from wagtail.models import Page
 
 from broadsheet.articles.visibility import restricted_paths, restricted_q
 from broadsheet.assembly import Assembled
-from broadsheet.masthead.site_paths import SiteRootPathsPerRequest
+from broadsheet.site_paths import SiteRootPathsPerRequest
 
 
 def live_sections() -> list[SectionPage]:

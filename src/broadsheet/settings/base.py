@@ -49,7 +49,7 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("BROADSHEET_DEBUG", False)
 ALLOWED_HOSTS = env_list("BROADSHEET_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 # The one public address. Every absolute URL the product writes starts with it, whatever Host
-# a request carried (masthead/address.py), and the default Wagtail Site follows it at start-up.
+# a request carried (address.py), and the default Wagtail Site follows it at start-up.
 BASE_URL = env_base_url("BROADSHEET_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_BASE_URL = BASE_URL
 HTTPS = BASE_URL.startswith("https://")
@@ -111,8 +111,8 @@ MIDDLEWARE = [
     "broadsheet.requestid.middleware",
     # Outermost but for the id, so it stores the response exactly as it leaves Django.
     "broadsheet.pagecache.middleware.PageCacheMiddleware",
-    "broadsheet.masthead.site_paths.middleware",
-    "broadsheet.masthead.address.middleware",
+    "broadsheet.site_paths.middleware",
+    "broadsheet.address.middleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date, parse_http_date_safe
 from wagtail.models import Site
 
-from broadsheet.masthead.address import absolute
+from broadsheet.address import absolute
 from broadsheet.pagecache.dependencies import STORIES, shows
 
 from . import feeds

@@ -17,6 +17,6 @@ def machine_time(value: datetime | None) -> str:
 @register.filter
 def absolute_url(path: str) -> str:
     """A path on this site as a URL at the configured public address."""
-    from broadsheet.masthead.address import absolute
+    from broadsheet.address import absolute
 
     return absolute(path or "/")

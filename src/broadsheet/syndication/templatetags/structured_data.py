@@ -1,7 +1,7 @@
 from django import template
 from wagtail.models import Site
 
-from broadsheet.masthead.address import absolute
+from broadsheet.address import absolute
 from broadsheet.masthead.models import Masthead
 from broadsheet.sections.models import SectionPage
 from broadsheet.syndication import structured

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from broadsheet.address import absolute
 from broadsheet.exchange.ninjs_out import (
     item_for,
     published_stories,
@@ -14,7 +15,6 @@ from broadsheet.exchange.ninjs_out import (
     sections_of,
 )
 from broadsheet.ingest.progress import Progress
-from broadsheet.masthead.address import absolute
 
 BATCH = 500
 

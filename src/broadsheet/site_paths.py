@@ -15,6 +15,8 @@ import functools
 
 from django.conf import settings
 
+from broadsheet.address import wagtail_root_url
+
 _request = contextvars.ContextVar("broadsheet_current_request", default=None)
 
 
@@ -33,8 +35,6 @@ class SiteRootPathsPerRequest:
 
 @functools.lru_cache(maxsize=4)
 def _root_urls(base_url: str) -> tuple[str, str]:
-    from .address import wagtail_root_url
-
     return wagtail_root_url(), base_url
 
 
