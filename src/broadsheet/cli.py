@@ -12,6 +12,8 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
+    # Imports in here are deferred: `broadsheet --help` and friends need no Django, and the
+    # address module needs settings, which need DJANGO_SETTINGS_MODULE set first.
     from broadsheet.settings import default_module
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", default_module())

@@ -164,6 +164,8 @@ class Front:
         self.pool: ThreadPoolExecutor | None = None
 
     def __rsgi_init__(self, loop):
+        # Deferred to the worker's start: importing broadsheet.wsgi sets Django up (and
+        # starts the scheduler), which granian's main process must not do.
         from broadsheet import wsgi
         from broadsheet.pagecache.wsgi import hits
         from broadsheet.proxy import front_door

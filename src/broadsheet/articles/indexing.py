@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.db.models.signals import post_delete, post_save
 from wagtail.search import index
 
+from .models import ArticleTag, Byline
+
 
 def _reindex(sender, instance, **kwargs):
     story = getattr(instance, "page", None) or getattr(instance, "content_object", None)
@@ -18,7 +20,6 @@ def _reindex(sender, instance, **kwargs):
 
 
 def connect() -> None:
-    from .models import ArticleTag, Byline
 
     for model in (Byline, ArticleTag):
         post_save.connect(_reindex, sender=model, dispatch_uid=f"reindex-save-{model.__name__}")

@@ -14,12 +14,13 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from .models import ArticlePage
+
 LATEST_KEPT = 6  # five to show, plus one in case the page showing them is among them
 _KEY = "broadsheet:section-latest:{}"
 
 
 def latest_ids(section) -> list[int]:
-    from .models import ArticlePage
 
     key = _KEY.format(section.pk)
     ids = cache.get(key)
@@ -50,7 +51,6 @@ def _moved(sender, instance, parent_page_before=None, parent_page_after=None, **
 
 
 def connect() -> None:
-    from .models import ArticlePage
 
     page_published.connect(_changed, dispatch_uid="latest-published")
     page_unpublished.connect(_changed, dispatch_uid="latest-unpublished")

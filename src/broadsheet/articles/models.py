@@ -17,6 +17,7 @@ from broadsheet.assembly import Assembled
 from broadsheet.site_paths import SiteRootPathsPerRequest
 
 from .blocks import ArticleBodyBlock
+from .visibility import restricted_q
 
 # What features add to every teaser, counted inside the teaser query itself (the comments
 # app adds each story's comment count). Features register at start-up, so the content model
@@ -40,7 +41,6 @@ class ArticleQuerySet(PageQuerySet):
     def teasers(self) -> ArticleQuerySet:
         """Live stories, newest first, with just what a teaser shows (and what features add
         to it, such as the comment count, counted in the same query)."""
-        from .visibility import restricted_q
 
         return annotate_teasers(
             self.live()

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models.signals import pre_delete
 
+from .models import ArticlePage
+
 
 class PictureInUse(PermissionDenied):
     pass
@@ -20,7 +22,6 @@ def live_stories_showing(image) -> list:
     from django.contrib.contenttypes.models import ContentType
     from wagtail.models import Page, ReferenceIndex
 
-    from .models import ArticlePage
 
     # The page rows of live pages hold their published content, so their references (hero
     # pictures, pictures in the body) are what readers see.

@@ -7,6 +7,8 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
+from .models import ArticlePage
+
 DEFAULT_LIMIT = 5
 
 
@@ -23,7 +25,6 @@ def bad_request(message: str) -> JsonResponse:
 
 
 def live_stories(ids: list[int]) -> dict:
-    from .models import ArticlePage
 
     return ArticlePage.objects.live().public().in_bulk(ids) if ids else {}
 

@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 
 from broadsheet.ids import MAX_ID, query_id
 
-from .models import Comment, ModerationAction
+from .models import Comment, ModerationAction, Report, display_name_of
 from .moderation import (
     BULK_ACTIONS,
     ban_commenter,
@@ -84,8 +84,6 @@ def queue(request):
     page = Paginator(rows, 50).get_page(request.GET.get("p"))
     reports = {}
     if tab == "reported":
-        from .models import Report
-
         for r in Report.objects.filter(comment__in=list(page.object_list),
                                        resolved_at__isnull=True):
             reports.setdefault(r.comment_id, []).append(r)
@@ -132,7 +130,6 @@ def commenter(request, user_id: int):
             messages.error(request, exc.message)
         return redirect(reverse("comments_commenter", args=[person.pk]))
     record = history(person)
-    from .models import display_name_of
 
     return render(request, "comments/admin/commenter.html", {
         "header_title": f"Commenter: {display_name_of(person)}",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from .models import Comment
+
 
 def visible_q(prefix: str = "") -> Q:
     """Comments every reader sees: approved and not deleted by their author."""
@@ -15,7 +17,6 @@ def with_comment_counts(stories):
     """Annotate `comment_count` with a correlated count over the (story, status, deleted_at)
     index: no extra query per teaser, and always right (no counter to drift when comments
     are imported in bulk)."""
-    from .models import Comment
 
     counted = (Comment.objects.filter(visible_q(), story=OuterRef("pk")).order_by()
                .values("story").annotate(n=Count("id")).values("n"))
@@ -24,6 +25,5 @@ def with_comment_counts(stories):
 
 
 def count_for(story) -> int:
-    from .models import Comment
 
     return Comment.objects.filter(visible_q(), story=story).count()

@@ -8,6 +8,9 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.utils import timezone
 
+from broadsheet.articles.models import ArticlePage
+from broadsheet.articles.visibility import restricted_q
+
 from .counts import visible_q
 from .models import Comment
 
@@ -17,8 +20,6 @@ DISCUSSED_TTL_SECONDS = 60  # cached pages showing the list expire with it (like
 
 def most_discussed_ids(limit: int = DISCUSSED_SIZE, now=None) -> list[tuple[int, int]]:
     """(story id, comments in the last 24 hours), most first."""
-    from broadsheet.articles.models import ArticlePage
-    from broadsheet.articles.visibility import restricted_q
 
     since = (now or timezone.now()) - timedelta(hours=24)
     rows = (Comment.objects.filter(visible_q(), created_at__gte=since,
@@ -45,7 +46,6 @@ def pick(rows: list[tuple[int, int]], teasers: dict) -> list:
 
 
 def most_discussed(limit: int = 20) -> list:
-    from broadsheet.articles.models import ArticlePage
 
     rows = most_discussed_ids(limit)
     if not rows:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from .counts import count_for, visible_q
 from .models import Comment, ModerationAction, Reaction, Report, display_name_of
+from .notifications import notify_reply
 from .rules import (
     CommentRefused,
     check_duplicate,
@@ -199,8 +200,6 @@ def post_comment(story, user, body: str, *, parent: Comment | None = None,
                       else ModerationAction.Kind.AUTO_HOLD),
                 comment=comment, commenter=user, note=verdict.reason[:300])
         if comment.status == Comment.Status.APPROVED:
-            from .notifications import notify_reply
-
             notify_reply(comment)
     return comment
 

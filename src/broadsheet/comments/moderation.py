@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import Comment, ModerationAction, ReaderProfile, Report
+from .notifications import notify_reply
 from .rules import CommentRefused
 
 Kind = ModerationAction.Kind
@@ -95,8 +96,6 @@ def moderate(comments: Iterable[Comment], *, action: str, by, note: str = "") ->
         ModerationAction.objects.create(kind=kind, comment=comment, commenter_id=comment.author_id,
                                         moderator=by, note=note[:300])
         if not was_visible and comment.status == Comment.Status.APPROVED:
-            from .notifications import notify_reply
-
             notify_reply(comment)
         done += 1
     return done

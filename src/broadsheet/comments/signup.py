@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from django import forms
 
+from .accounts import DisplayNameForm
+from .models import ReaderProfile
+
 
 class SignupExtras(forms.Form):
     display_name = forms.CharField(
@@ -15,7 +18,6 @@ class SignupExtras(forms.Form):
                   "it later.")
 
     def clean_display_name(self):
-        from .accounts import DisplayNameForm
 
         raw = self.cleaned_data.get("display_name", "")
         if not raw.strip():
@@ -27,7 +29,5 @@ class SignupExtras(forms.Form):
 
     def signup(self, request, user) -> None:
         if self.cleaned_data.get("display_name"):
-            from .models import ReaderProfile
-
             ReaderProfile.objects.update_or_create(
                 user=user, defaults={"display_name": self.cleaned_data["display_name"]})

@@ -14,6 +14,6 @@ class FrontpageConfig(AppConfig):
 
 
 def _ensure_home(sender, **kwargs):
-    from .setup import ensure_home
+    from .setup import ensure_home  # models: not importable while apps.py itself loads
 
     ensure_home(create_root=False)

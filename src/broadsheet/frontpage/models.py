@@ -13,6 +13,8 @@ from wagtail.models import Orderable, Page
 from broadsheet.assembly import Assembled
 from broadsheet.site_paths import SiteRootPathsPerRequest
 
+from .routing import route_below
+
 
 class HomePage(Assembled, SiteRootPathsPerRequest, Page):
     """The site's front page: lead story, top stories, a block per section, Popular."""
@@ -33,7 +35,6 @@ class HomePage(Assembled, SiteRootPathsPerRequest, Page):
     def route(self, request, path_components):
         if not path_components:
             return super().route(request, path_components)
-        from .routing import route_below
 
         return route_below(self, request, path_components)
 

@@ -11,6 +11,8 @@ from django.http import Http404
 from wagtail.models import Page
 from wagtail.url_routing import RouteResult
 
+from broadsheet.articles.models import ArticlePage
+
 
 def route_below(home: Page, request, path_components: list[str]):
     url_path = home.url_path + "".join(f"{c}/" for c in path_components)
@@ -18,8 +20,6 @@ def route_below(home: Page, request, path_components: list[str]):
     if len(path_components) >= 2:
         # Two or more segments is almost always a story: try that first, in one query with
         # everything the story page shows at the top.
-        from broadsheet.articles.models import ArticlePage
-
         story = (ArticlePage.objects.filter(url_path=url_path, depth=depth)
                  .select_related("hero_image").first())
         if story is not None:

@@ -22,6 +22,8 @@ from wagtail.models import Site
 
 from broadsheet.pagecache.purge import purge
 
+from .models import Masthead
+
 SITE_ICON = "site-icon"  # page-cache tag of the icon responses
 SIZES = {"favicon": 32, "apple-touch-icon": 180}
 BROWSER_MAX_AGE = 86400  # browsers cannot be purged: a new icon reaches every reader in a day
@@ -44,7 +46,6 @@ def served_icon(request, kind: str) -> dict | None:
 
 
 def _resolve(site: Site | None, size: int) -> dict | None:
-    from .models import Masthead
 
     if site is None:
         return None
@@ -66,7 +67,6 @@ def forget_icons(**kwargs) -> None:
 
 
 def _forget_if_icon(sender, instance, **kwargs) -> None:
-    from .models import Masthead
 
     # Every uploaded picture is saved here; only one that is an icon may cost a purge.
     if Masthead.objects.filter(site_icon=instance).exists():
@@ -76,7 +76,6 @@ def _forget_if_icon(sender, instance, **kwargs) -> None:
 def ensure_site_icons() -> int:
     """Give every site without an icon a plain one; returns how many were drawn. Cheap when
     done (one query a site), as `setup` calls it on every start."""
-    from .models import Masthead
 
     drawn = 0
     for site in Site.objects.all():
@@ -122,7 +121,6 @@ def _save_icon(site_name: str):
 def connect() -> None:
     from wagtail.images import get_image_model
 
-    from .models import Masthead
 
     post_save.connect(forget_icons, sender=Masthead, dispatch_uid="site-icon-masthead")
     post_save.connect(_forget_if_icon, sender=get_image_model(), dispatch_uid="site-icon-image")

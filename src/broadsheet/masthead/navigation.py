@@ -11,11 +11,12 @@ from django.db.models.signals import post_delete
 from wagtail.models import Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from broadsheet.sections.models import SectionPage
+
 _KEY = "broadsheet:nav:{}"
 
 
 def primary_sections(site: Site | None) -> list:
-    from broadsheet.sections.models import SectionPage
 
     if site is None:
         return []

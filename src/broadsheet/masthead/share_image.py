@@ -15,6 +15,8 @@ from pathlib import Path
 from django.core.files.images import ImageFile
 from PIL import Image, ImageDraw, ImageFont
 
+from .models import Masthead
+
 SIZE = WIDTH, HEIGHT = 1200, 630  # Open Graph's 1.91:1
 MARGIN = 80
 INK, PAPER = (26, 26, 26), (255, 255, 255)  # the site's own colours (site.css)
@@ -85,7 +87,6 @@ def ensure_default_share_images() -> list:
     from wagtail.images import get_image_model
     from wagtail.models import Site
 
-    from .models import Masthead
 
     drawn = []
     for site in Site.objects.all():

@@ -16,6 +16,9 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from broadsheet.articles.models import ArticlePage
+from broadsheet.sections.models import SectionPage
+
 from .models import HourlyViews, PageView, StoryScore
 
 RANGES = {"1": 1, "7": 7, "30": 30, "90": 90}  # days, as offered in the range picker
@@ -74,7 +77,6 @@ def series(p: Period, *, page_id: int | None = None) -> list[dict]:
 
 
 def top_stories(p: Period, *, limit: int = 20) -> list[dict]:
-    from broadsheet.articles.models import ArticlePage
 
     rows = list(HourlyViews.objects.filter(hour__gte=p.start, hour__lt=p.end,
                                            page_id__in=ArticlePage.objects.values("id"))
@@ -88,7 +90,6 @@ def top_stories(p: Period, *, limit: int = 20) -> list[dict]:
 
 def top_sections(p: Period, *, limit: int = 20) -> list[dict]:
     """Views of the stories in each section."""
-    from broadsheet.sections.models import SectionPage
 
     section_of = dict(StoryScore.objects.exclude(section_id=None)
                       .values_list("page_id", "section_id"))

@@ -27,7 +27,10 @@ from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from . import journal
+from broadsheet.articles.models import ArticlePage
+from broadsheet.sections.models import SectionPage
+
+from . import beacon, counting, journal
 from .counting import View
 from .models import FoldState, HourlyViews, JournalCursor, PageView, StoryScore
 
@@ -109,8 +112,6 @@ class Folder:
         """Which pages exist, and for stories, their section (for per-section Popular)."""
         from wagtail.models import Page
 
-        from broadsheet.articles.models import ArticlePage
-        from broadsheet.sections.models import SectionPage
 
         unknown = [i for i in page_ids if i not in self.pages]
         if not unknown:
@@ -316,7 +317,6 @@ def decayed(score: float, *, landmark: datetime, now: datetime) -> float:
 def reset_memory() -> None:
     """Forget everything this process remembers about readership (pages, salts, settings,
     recent views, its journal): for tests, whose databases are rolled back under it."""
-    from . import beacon, counting
 
     global _folder
     _folder = Folder()

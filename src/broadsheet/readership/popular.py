@@ -27,9 +27,11 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
+from broadsheet.articles.models import ArticlePage
 from broadsheet.articles.visibility import restricted_q
 
-from .models import FoldState, StoryScore
+from .folding import decayed
+from .models import FoldState, HourlyViews, StoryScore
 
 POPULAR_SIZE = 5
 # Pages that show Popular are cached this long (BROADSHEET_PAGE_CACHE_MAX_AGE, default 30);
@@ -41,7 +43,6 @@ TRENDING_MIN = 3
 
 
 def _live_story_ids():
-    from broadsheet.articles.models import ArticlePage
 
     return ArticlePage.objects.live().exclude(restricted_q()).values("id")
 
@@ -52,7 +53,6 @@ def most_read_ids(limit: int = POPULAR_SIZE, *, section_id: int | None = None) -
     Walks the score index from the top in chunks and keeps the stories that are live and
     public (one primary-key lookup per chunk): two queries in the usual case, whatever the
     number of stories or views, instead of joining every score to the page tree."""
-    from broadsheet.articles.models import ArticlePage
 
     scores = StoryScore.objects.filter(score__gt=0)
     if section_id is not None:
@@ -82,7 +82,6 @@ def cached_most_read_ids(limit: int = POPULAR_SIZE, *, section_id: int | None = 
 
 def most_read(limit: int = POPULAR_SIZE, *, section_id: int | None = None) -> list:
     """The Popular list as teasers."""
-    from broadsheet.articles.models import ArticlePage
 
     ids = cached_most_read_ids(limit, section_id=section_id)
     if not ids:
@@ -94,7 +93,6 @@ def most_read(limit: int = POPULAR_SIZE, *, section_id: int | None = None) -> li
 
 def current_scores(page_ids: list[int], *, now=None) -> dict[int, float]:
     """The decayed Popular score of each story now (for the JSON list and the dashboard)."""
-    from .folding import decayed
 
     state = FoldState.objects.filter(pk=1).first()
     if state is None:
@@ -113,7 +111,6 @@ def trending_ids(limit: int = POPULAR_SIZE, *, now=None) -> list[tuple[int, int,
     taken as even within an hour)."""
     from django.db.models import Sum
 
-    from .models import HourlyViews
 
     now = now or timezone.now()
     this_hour = now.replace(minute=0, second=0, microsecond=0)

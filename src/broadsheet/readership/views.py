@@ -21,8 +21,10 @@ from broadsheet.articles.story_lists import (
     live_stories,
     story_json,
 )
+from broadsheet.sections.models import SectionPage
 
 from .beacon import MAX_BODY, PIXEL, accept, parse_fields
+from .counting import readership_settings
 from .popular import (
     POPULAR_CACHE_SECONDS,
     cached_most_read_ids,
@@ -55,7 +57,6 @@ def pixel(request):
 @require_GET
 def popular_json(request):
     """GET /api/popular.json[?section=<slug>][&limit=1..20]"""
-    from broadsheet.sections.models import SectionPage
 
     limit = limit_from(request)
     if limit is None:
@@ -88,7 +89,6 @@ def trending_json(request):
 
 def privacy_note(request):
     """What readership counting stores, for the site to link to (GET /privacy/readership/)."""
-    from .counting import readership_settings
 
     return render(request, "readership/privacy_note.html", {
         "settings_": readership_settings(),

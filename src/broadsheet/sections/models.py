@@ -8,6 +8,7 @@ from django.utils.functional import cached_property
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
+from broadsheet.articles.models import ArticlePage
 from broadsheet.articles.visibility import restricted_paths, restricted_q
 from broadsheet.assembly import Assembled
 from broadsheet.site_paths import SiteRootPathsPerRequest
@@ -44,7 +45,6 @@ class StoryPaginator(Paginator):
     def count(self) -> int:
         from django.contrib.contenttypes.models import ContentType
 
-        from broadsheet.articles.models import ArticlePage
 
         return (Page.objects.filter(
             content_type=ContentType.objects.get_for_model(ArticlePage), live=True,
@@ -80,7 +80,6 @@ class SectionPage(Assembled, SiteRootPathsPerRequest, Page):
 
     def stories_page(self, number):
         """One page of the section's stories, newest first (its subsections' included)."""
-        from broadsheet.articles.models import ArticlePage
 
         stories = ArticlePage.objects.newest().descendant_of(self)
         return StoryPaginator(stories, self.page_size, section=self).get_page(number)

@@ -14,7 +14,7 @@ from datetime import datetime
 from django.db.models import Prefetch
 from django.utils import feedgenerator
 
-from broadsheet.articles.models import Byline
+from broadsheet.articles.models import ArticlePage, Byline
 
 FORMATS = {
     "rss.xml": "application/rss+xml; charset=utf-8",
@@ -59,8 +59,6 @@ def last_change(stories: list) -> datetime | None:
 
 def items(stories: list, absolute, *, full_text: bool) -> list[Item]:
     if full_text:  # the body is deferred in teasers; fetch it for these stories only
-        from broadsheet.articles.models import ArticlePage
-
         bodies = dict(ArticlePage.objects.filter(pk__in=[s.pk for s in stories])
                       .values_list("pk", "body"))
     out = []

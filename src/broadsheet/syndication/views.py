@@ -9,11 +9,14 @@ from django.utils.http import http_date, parse_http_date_safe
 from wagtail.models import Site
 
 from broadsheet.address import absolute
+from broadsheet.articles.models import ArticlePage
+from broadsheet.articles.visibility import restricted_q
 from broadsheet.pagecache.dependencies import STORIES, shows
 
 from . import feeds
 from .models import FeedSettings
 from .scopes import resolve
+from .sitemaps import index_entries, index_xml, sitemap_for
 
 
 def feed(request, fmt: str, kind: str = "all", key: str = ""):
@@ -67,7 +70,6 @@ def robots(request):
 
 
 def sitemap_index(request):
-    from .sitemaps import index_entries, index_xml
 
     shows(request, tags=[STORIES])
     return HttpResponse(index_xml(index_entries(), absolute("")),
@@ -77,7 +79,6 @@ def sitemap_index(request):
 def sitemap_section(request, section: str):
     from django.contrib.sitemaps import views as sitemap_views
 
-    from .sitemaps import sitemap_for
 
     sitemap = sitemap_for(section)
     if sitemap is None:
@@ -97,8 +98,6 @@ def news_sitemap(request):
     from django.shortcuts import render
     from django.utils import timezone
 
-    from broadsheet.articles.models import ArticlePage
-    from broadsheet.articles.visibility import restricted_q
 
     site = Site.find_for_request(request)
     stories = (ArticlePage.objects.live().exclude(restricted_q())

@@ -1,5 +1,6 @@
 from django import template
 
+from broadsheet.comments.discussion import can_edit
 from broadsheet.comments.text import render_body
 
 register = template.Library()
@@ -13,6 +14,5 @@ def comment_text(value: str):
 
 @register.filter
 def editable_by(comment, user) -> bool:
-    from broadsheet.comments.discussion import can_edit
 
     return can_edit(comment, user)

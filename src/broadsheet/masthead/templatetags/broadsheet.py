@@ -2,6 +2,8 @@ from datetime import UTC, datetime
 
 from django import template
 
+from broadsheet.address import absolute
+
 register = template.Library()
 
 
@@ -17,6 +19,5 @@ def machine_time(value: datetime | None) -> str:
 @register.filter
 def absolute_url(path: str) -> str:
     """A path on this site as a URL at the configured public address."""
-    from broadsheet.address import absolute
 
     return absolute(path or "/")
