@@ -2,7 +2,12 @@
 
 - Wagtail lets anyone who may change a page delete it while it is not live. For a Writer that
   is another writer's draft or scheduled story: people who cannot publish delete only pages
-  they own (every page below included).
+  they own (every page below included). Wagtail grants moving on the same terms as deleting
+  (a move is a delete and a re-add), so the same rule holds for moves, one at a time or in
+  bulk: a Writer cannot carry a colleague's draft off into another section.
+- A Writer may change the pictures they uploaded, but a new file (or crop) under a picture a
+  published story shows changes that story at once, with no publish step and no editor:
+  while published pages show it, only those who may publish them change it.
 - The page chooser (behind links in rich text, Spotlight, ...) lists every page, drafts too,
   to anyone who may enter the admin. Without a page permission (Moderators) it lists none, so
   unpublished headlines stay with the people who write and edit them.
@@ -14,8 +19,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from wagtail import hooks
+from wagtail.images import get_image_model
 from wagtail.models import Page
+from wagtail.permission_policies.collections import CollectionOwnershipPermissionPolicy
 from wagtail.permission_policies.pages import PagePermissionPolicy
+from wagtail.permissions import policy_registry
+
+from broadsheet.articles.pictures_in_use import live_stories_showing
 
 
 def may_delete(user, page: Page) -> bool:
@@ -35,9 +45,18 @@ def only_own_pages_without_publishing(request, page):
     return None
 
 
+@hooks.register("before_move_page")
+def only_own_pages_move_without_publishing(request, page, destination):
+    if not may_delete(request.user, page):
+        messages.error(request, f"“{page.title}” is someone else's: only its writer or an "
+                                "editor can move it.")
+        return redirect("wagtailadmin_explore", page.get_parent().pk)
+    return None
+
+
 @hooks.register("before_bulk_action")
 def only_own_pages_in_bulk(request, action_type, objects, action_class_instance):
-    if action_type != "delete":
+    if action_type not in ("delete", "move"):
         return None
     refused = [p for p in objects if isinstance(p, Page) and not may_delete(request.user, p)]
     if refused:
@@ -52,3 +71,33 @@ def no_pages_for_roles_without_page_permissions(pages, request):
     if not PagePermissionPolicy().get_cached_permissions_for_user(request.user):
         return pages.none()
     return pages
+
+
+def may_change_picture(user, image) -> bool:
+    if user.is_superuser:
+        return True
+    # live_stories_showing names at most five pages; page permissions are granted on the
+    # root (roles.py), so whoever may publish one of them may publish them all.
+    return all(page.permissions_for_user(user).can_publish()
+               for page in live_stories_showing(image))
+
+
+class PicturesOnPublishedPages(CollectionOwnershipPermissionPolicy):
+    """Wagtail's own policy for pictures, but "change" on a picture published pages show
+    needs the right to publish them. Every admin path asks the policy registry (edit view,
+    multiple upload, bulk actions), so they all hold."""
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        # Wagtail's user_has_permission_for_instance asks this with one action.
+        mine = super().user_has_any_permission_for_instance
+        return any(mine(user, [action], instance)
+                   and (action != "change" or may_change_picture(user, instance))
+                   for action in actions)
+
+
+# For the exact class: Wagtail looks there first, so this holds whichever runs last of this
+# module and wagtail.images' ready() (which registers its policy for Image and subclasses;
+# wagtail.snippets' ready() loads every wagtail_hooks module before it).
+policy_registry.register(get_image_model(), PicturesOnPublishedPages(
+    get_image_model(), auth_model="wagtailimages.Image", owner_field_name="uploaded_by_user"),
+    exact_class=True)
