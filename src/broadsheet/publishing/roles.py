@@ -41,9 +41,12 @@ MODEL_PERMISSIONS = {
     EDITORS: [("wagtailadmin", "access_admin"),
               ("people", "add_author"), ("people", "change_author"), ("people", "view_author"),
               ("frontpage", "change_spotlight"), ("comments", "view_comment")],
+    # No delete_comment: the admin's generic delete removes a comment with every reply below
+    # it (other readers' words too) and leaves nothing in the moderation log. Moderators
+    # reject, which is logged and can be undone.
     MODERATORS: [("wagtailadmin", "access_admin"), ("comments", "view_comment"),
-                 ("comments", "change_comment"), ("comments", "delete_comment"),
-                 ("comments", "moderate_comment"), ("comments", "change_commentrules")],
+                 ("comments", "change_comment"), ("comments", "moderate_comment"),
+                 ("comments", "change_commentrules")],
 }
 
 # Pictures and documents are permitted per collection (Wagtail reads nothing else for them);
