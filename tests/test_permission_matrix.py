@@ -56,6 +56,7 @@ delete_others_image          no        no     no     yes    no        yes
 delete_image_in_use          no        no     no     no     no        no
 replace_own_image_in_use     no        no     no     yes    no        yes
 upload_document              no        no     yes    yes    no        yes
+delete_own_document          no        no     yes    yes    no        yes
 delete_others_document       no        no     no     yes    no        yes
 moderate_comment             no        no     no     no     yes       yes
 reject_comment_in_editor     no        no     no     no     yes       yes
@@ -69,6 +70,7 @@ promote_user                 no        no     no     no     no        yes
 delete_group                 no        no     no     no     no        yes
 masthead_settings            no        no     no     no     no        yes
 spotlight_settings           no        no     no     yes    no        yes
+add_author                   no        no     no     yes    no        yes
 add_redirect                 no        no     no     no     no        yes
 delete_redirect              no        no     no     no     no        yes
 import_redirects             no        no     no     no     no        yes
@@ -230,6 +232,14 @@ class Newsroom:
         return self.once("document", lambda: get_document_model().objects.create(
             title="Writer B's report", uploaded_by_user=self.writer_b,
             file=ContentFile(b"%PDF-1.4 a report", name="report.pdf")))
+
+    @property
+    def own_document(self):
+        from wagtail.documents import get_document_model
+
+        return self.once("own_document", lambda: get_document_model().objects.create(
+            title="My own notes", uploaded_by_user=self.actor or self.users["writer"],
+            file=ContentFile(b"%PDF-1.4 notes", name="notes.pdf")))
 
     @property
     def commenter(self):
@@ -562,6 +572,13 @@ def upload_document(n):
 
 
 @action
+def delete_own_document(n):
+    document = n.own_document
+    n.post(reverse("wagtaildocs:delete", args=[document.pk]))
+    return not type(document).objects.filter(pk=document.pk).exists()
+
+
+@action
 def delete_others_document(n):
     document = n.others_document
     n.post(reverse("wagtaildocs:delete", args=[document.pk]))
@@ -714,6 +731,16 @@ def spotlight_settings(n):
     return Spotlight.for_site(site).size == 9
 
 
+@action
+def add_author(n):
+    from broadsheet.people.models import Author
+
+    n.post(reverse("wagtailsnippets_people_author:add"),
+           {"name": "Nellie Bly", "slug": "nellie-bly", "role": "Reporter", "bio": "",
+            "photo": ""})
+    return Author.objects.filter(slug="nellie-bly").exists()
+
+
 # Redirects and workflows ----------------------------------------------------------------
 
 @action
@@ -787,6 +814,7 @@ def newsroom_state() -> dict:
     from broadsheet.frontpage.models import Spotlight
     from broadsheet.ingest.models import ImportedObject
     from broadsheet.masthead.models import Masthead
+    from broadsheet.people.models import Author
 
     users = get_user_model().objects.order_by("pk")
     return {
@@ -818,6 +846,7 @@ def newsroom_state() -> dict:
                      list(Spotlight.objects.values_list("size"))),
         "redirects": sorted(Redirect.objects.values_list("old_path", "redirect_link")),
         "workflows": sorted(Workflow.objects.values_list("name", "active")),
+        "authors": sorted(Author.objects.values_list("slug", "name")),
         "imports": ImportedObject.objects.count(),
     }
 
@@ -867,3 +896,57 @@ def test_permission_matrix(name, role, allowed, home, make_story, staff):
             known = {row[0] for row in n.before["pages"]}
             after["pages"] = [row for row in after["pages"] if row[0] in known or row[1]]
         assert after == n.before, "a refused action changed something"
+
+
+def test_csrf_is_enforced_on_admin_actions(home, make_story, staff):
+    """The matrix posts with a token; this shows the token is what lets a post through, so
+    the matrix's refusals are permission refusals and CSRF stays on for the admin."""
+    n = Newsroom("admin", home, make_story, staff)
+    story = n.others_draft
+    url = reverse("wagtailadmin_pages:edit", args=[story.pk])
+    form = {**EDIT_FORM, "title": story.title, "slug": story.slug, "dek": story.dek,
+            "action-publish": "1"}
+    edit_page = n.client.get(url)
+    assert edit_page.status_code == 200
+    own_token = _token(edit_page.content.decode())
+    strangers = Client(enforce_csrf_checks=True)
+    strangers.force_login(staff["editor"])
+    strangers_token = _token(strangers.get(url).content.decode())
+    for token in (None, strangers_token, "x" * 64):
+        data = form if token is None else {**form, "csrfmiddlewaretoken": token}
+        response = n.client.post(url, data)
+        assert response.status_code == 403 and b"CSRF verification failed" in response.content
+        assert not _live(story), token
+    n.client.post(url, {**form, "csrfmiddlewaretoken": own_token})
+    assert _live(story)
+
+
+def test_no_admin_url_imports_stories():
+    """Story imports (ninjs, WordPress, NewsML, feeds) run from the command line only
+    (`broadsheet import`): nothing under /admin/ reaches the importers, and the admin's one
+    import, Wagtail's redirects from a CSV file, is Admins only (import_redirects above)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    from broadsheet.ingest import wagtail_hooks as ingest_hooks
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                view = getattr(p.callback, "view_class", p.callback)
+                yield prefix + str(p.pattern), view.__module__
+
+    admin = [(route, module) for route, module in walk(get_resolver().url_patterns)
+             if route.startswith("admin/")]
+    assert len(admin) > 100  # the walk reached Wagtail's admin
+    assert [r for r, m in admin if m.startswith("broadsheet.ingest")] == []
+    importing = {(r, m) for r, m in admin if "import" in r or "ingest" in r}
+    assert importing == {("admin/redirects/import/", "wagtail.contrib.redirects.views"),
+                         ("admin/redirects/import/process/",
+                          "wagtail.contrib.redirects.views")}
+    from wagtail import hooks
+
+    for name in ("register_admin_urls", "register_admin_viewset", "register_admin_menu_item",
+                 "register_snippet", "register_settings_menu_item"):
+        assert not [f for f in hooks.get_hooks(name) if f.__module__ == ingest_hooks.__name__]
