@@ -55,6 +55,8 @@ delete_own_image             no        no     yes    yes    no        yes
 delete_others_image          no        no     no     yes    no        yes
 delete_image_in_use          no        no     no     no     no        no
 replace_own_image_in_use     no        no     no     yes    no        yes
+delete_own_site_icon         no        no     no     no     no        yes
+delete_own_author_photo      no        no     no     yes    no        yes
 upload_document              no        no     yes    yes    no        yes
 delete_own_document          no        no     yes    yes    no        yes
 delete_others_document       no        no     no     yes    no        yes
@@ -215,6 +217,28 @@ class Newsroom:
                        hero_image=image, hero_alt="A quay at dawn")
             return image
         return self.once("own_picture_in_use", make)
+
+    @property
+    def own_site_icon(self):
+        from broadsheet.masthead.models import Masthead
+
+        def make():
+            image = _png("My picture as the site icon", self.actor or self.users["writer"])
+            masthead = Masthead.for_site(self.home.get_site())
+            masthead.site_icon = image
+            masthead.save()
+            return image
+        return self.once("own_site_icon", make)
+
+    @property
+    def own_author_photo(self):
+        from broadsheet.people.models import Author
+
+        def make():
+            image = _png("My picture as an author's photo", self.actor or self.users["writer"])
+            Author.objects.create(name="Ida Tarbell", slug="ida-tarbell", photo=image)
+            return image
+        return self.once("own_author_photo", make)
 
     @property
     def others_picture(self):
@@ -560,6 +584,22 @@ def replace_own_image_in_use(n):
 
 
 @action
+def delete_own_site_icon(n):
+    # The masthead is the Admins' to change; deleting its picture would change it for them.
+    image = n.own_site_icon
+    n.post(reverse("wagtailimages:delete", args=[image.pk]))
+    return not _image_exists(image)
+
+
+@action
+def delete_own_author_photo(n):
+    # Authors are the Editors' to change (author pages and bylines show the photo).
+    image = n.own_author_photo
+    n.post(reverse("wagtailimages:delete", args=[image.pk]))
+    return not _image_exists(image)
+
+
+@action
 def upload_document(n):
     from wagtail.documents import get_document_model
     from wagtail.models import Collection
@@ -840,13 +880,14 @@ def newsroom_state() -> dict:
                                 , key=str),
                          GroupPagePermission.objects.count(),
                          GroupCollectionPermission.objects.count()),
-        "settings": (list(Masthead.objects.values_list("tagline", "footer_text")),
+        "settings": (list(Masthead.objects.values_list("tagline", "footer_text", "site_icon",
+                                                       "default_share_image")),
                      list(CommentRules.objects.values_list("premoderate_first",
                                                            "close_after_days")),
                      list(Spotlight.objects.values_list("size"))),
         "redirects": sorted(Redirect.objects.values_list("old_path", "redirect_link")),
         "workflows": sorted(Workflow.objects.values_list("name", "active")),
-        "authors": sorted(Author.objects.values_list("slug", "name")),
+        "authors": sorted(Author.objects.values_list("slug", "name", "photo")),
         "imports": ImportedObject.objects.count(),
     }
 

@@ -5,9 +5,12 @@
   they own (every page below included). Wagtail grants moving on the same terms as deleting
   (a move is a delete and a re-add), so the same rule holds for moves, one at a time or in
   bulk: a Writer cannot carry a colleague's draft off into another section.
-- A Writer may change the pictures they uploaded, but a new file (or crop) under a picture a
-  published story shows changes that story at once, with no publish step and no editor:
-  while published pages show it, only those who may publish them change it.
+- A Writer may change and delete the pictures they uploaded, and an Editor any picture. But a
+  new file (or crop) under a picture a published story shows changes that story at once,
+  with no publish step and no editor; and deleting the masthead's site icon or share
+  picture, or an author's photo, changes the masthead (the Admins') or the author (the
+  Editors'). So a picture something public shows is changed or deleted only by those who
+  may publish or change that: the live pages, the Masthead setting, the author.
 - The page chooser (behind links in rich text, Spotlight, ...) lists every page, drafts too,
   to anyone who may enter the admin. Without a page permission (Moderators) it lists none, so
   unpublished headlines stay with the people who write and edit them.
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import redirect
 from wagtail import hooks
 from wagtail.images import get_image_model
@@ -76,28 +80,42 @@ def no_pages_for_roles_without_page_permissions(pages, request):
 def may_change_picture(user, image) -> bool:
     if user.is_superuser:
         return True
+    from broadsheet.masthead.models import Masthead
+    from broadsheet.people.models import Author
+
+    holders = ((Masthead, ("site_icon", "default_share_image"), "masthead.change_masthead"),
+               (Author, ("photo",), "people.change_author"))
+    for model, fields, permission in holders:
+        shows = Q()
+        for field in fields:
+            shows |= Q(**{field: image})
+        if not user.has_perm(permission) and model.objects.filter(shows).exists():
+            return False
     # live_stories_showing names at most five pages; page permissions are granted on the
     # root (roles.py), so whoever may publish one of them may publish them all.
     return all(page.permissions_for_user(user).can_publish()
                for page in live_stories_showing(image))
 
 
-class PicturesOnPublishedPages(CollectionOwnershipPermissionPolicy):
-    """Wagtail's own policy for pictures, but "change" on a picture published pages show
-    needs the right to publish them. Every admin path asks the policy registry (edit view,
-    multiple upload, bulk actions), so they all hold."""
+class PicturesShownToReaders(CollectionOwnershipPermissionPolicy):
+    """Wagtail's own policy for pictures, but changing or deleting a picture that readers
+    see needs the right to change what shows it (may_change_picture). Every admin path asks
+    the policy registry (edit and delete views, multiple upload, bulk actions), so they all
+    hold. Deleting a picture a live page shows stays refused to everyone by the model
+    (articles/pictures_in_use.py)."""
 
     def user_has_any_permission_for_instance(self, user, actions, instance):
         # Wagtail's user_has_permission_for_instance asks this with one action.
         mine = super().user_has_any_permission_for_instance
         return any(mine(user, [action], instance)
-                   and (action != "change" or may_change_picture(user, instance))
+                   and (action not in ("change", "delete")
+                        or may_change_picture(user, instance))
                    for action in actions)
 
 
 # For the exact class: Wagtail looks there first, so this holds whichever runs last of this
 # module and wagtail.images' ready() (which registers its policy for Image and subclasses;
 # wagtail.snippets' ready() loads every wagtail_hooks module before it).
-policy_registry.register(get_image_model(), PicturesOnPublishedPages(
+policy_registry.register(get_image_model(), PicturesShownToReaders(
     get_image_model(), auth_model="wagtailimages.Image", owner_field_name="uploaded_by_user"),
     exact_class=True)
