@@ -836,6 +836,9 @@ def disable_review_workflow(n):
 # The state a refused action must leave untouched ----------------------------------------
 
 def newsroom_state() -> dict:
+    """Everything an admin action could change that readers or staff would notice. Page
+    revisions are left out on purpose: the edit form saves a Writer's draft even when the
+    publish they asked for is refused, as it should."""
     from django.contrib.auth import get_user_model
     from wagtail.contrib.redirects.models import Redirect
     from wagtail.documents import get_document_model
@@ -876,8 +879,8 @@ def newsroom_state() -> dict:
             "user_id", "banned_at", "suspended_until")),
         "users": [(u.pk, u.username, u.email, u.is_active, u.is_superuser, u.is_staff,
                    sorted(u.groups.values_list("name", flat=True))) for u in users],
-        "group_rights": (sorted(Group.objects.values_list("name", "permissions__codename")
-                                , key=str),
+        "group_rights": (sorted(Group.objects.values_list("name", "permissions__codename"),
+                                key=str),
                          GroupPagePermission.objects.count(),
                          GroupCollectionPermission.objects.count()),
         "settings": (list(Masthead.objects.values_list("tagline", "footer_text", "site_icon",
