@@ -47,6 +47,8 @@ alias_live_story             no        no     no     yes    no        yes
 delete_own_draft             no        no     yes    yes    no        yes
 delete_others_draft          no        no     no     yes    no        yes
 delete_others_scheduled      no        no     no     yes    no        yes
+delete_own_scheduled         no        no     no     yes    no        yes
+move_own_scheduled           no        no     no     yes    no        yes
 bulk_delete_others_draft     no        no     no     yes    no        yes
 see_unpublished_headlines    no        no     yes    yes    no        yes
 upload_image                 no        no     yes    yes    no        yes
@@ -175,14 +177,21 @@ class Newsroom:
 
     @property
     def scheduled(self):
-        def make():
-            story = self.story("A scheduled story", owner=self.writer_b)
-            story.go_live_at = timezone.now() + timedelta(days=1)
-            story.save_revision().publish()
-            story.refresh_from_db()
-            assert not story.live and story.scheduled_revision is not None
-            return story
-        return self.once("scheduled", make)
+        return self.once("scheduled", lambda: self._scheduled(self.writer_b))
+
+    @property
+    def own_scheduled(self):
+        return self.once("own_scheduled",
+                         lambda: self._scheduled(self.actor or self.users["writer"]))
+
+    def _scheduled(self, owner):
+        # Scheduled by an editor: the revision is approved to go live tomorrow.
+        story = self.story("A scheduled story", owner=owner)
+        story.go_live_at = timezone.now() + timedelta(days=1)
+        story.save_revision(user=self.users["editor"]).publish(user=self.users["editor"])
+        story.refresh_from_db()
+        assert not story.live and story.scheduled_revision is not None
+        return story
 
     def _desk(self, title):
         from broadsheet.sections.models import SectionPage
@@ -476,6 +485,21 @@ def delete_others_draft(n):
     story = n.others_draft
     n.post(reverse("wagtailadmin_pages:delete", args=[story.pk]))
     return _deleted(story)
+
+
+@action
+def delete_own_scheduled(n):
+    # Once an editor has scheduled a story, deleting it undoes their decision as surely as
+    # unscheduling it, which a Writer may not do.
+    story = n.own_scheduled
+    n.post(reverse("wagtailadmin_pages:delete", args=[story.pk]))
+    return _deleted(story)
+
+
+@action
+def move_own_scheduled(n):
+    # Moving it changes the address the editor scheduled it to appear at.
+    return _move(n, n.own_scheduled, n.business)
 
 
 @action

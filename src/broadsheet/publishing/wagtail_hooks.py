@@ -2,9 +2,10 @@
 
 - Wagtail lets anyone who may change a page delete it while it is not live. For a Writer that
   is another writer's draft or scheduled story: people who cannot publish delete only pages
-  they own (every page below included). Wagtail grants moving on the same terms as deleting
-  (a move is a delete and a re-add), so the same rule holds for moves, one at a time or in
-  bulk: a Writer cannot carry a colleague's draft off into another section.
+  they own (every page below included), and not once an editor has scheduled them. Wagtail
+  grants moving on the same terms as deleting (a move is a delete and a re-add), so the same
+  rule holds for moves, one at a time or in bulk: a Writer cannot carry a colleague's draft
+  off into another section, nor their own scheduled story to another address.
 - A Writer may change and delete the pictures they uploaded, and an Editor any picture. But a
   new file (or crop) under a picture a published story shows changes that story at once,
   with no publish step and no editor; and deleting the masthead's site icon or share
@@ -24,7 +25,7 @@ from django.db.models import Q
 from django.shortcuts import redirect
 from wagtail import hooks
 from wagtail.images import get_image_model
-from wagtail.models import Page
+from wagtail.models import Page, Revision
 from wagtail.permission_policies.collections import CollectionOwnershipPermissionPolicy
 from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import policy_registry
@@ -37,7 +38,14 @@ def may_delete(user, page: Page) -> bool:
         return True
     if page.permissions_for_user(user).can_publish():
         return True
-    return not page.get_descendants(inclusive=True).exclude(owner=user).exists()
+    pages = page.get_descendants(inclusive=True)
+    if pages.exclude(owner=user).exists():
+        return False
+    # Nor one an editor has scheduled: deleting or moving it would undo their decision as
+    # surely as unscheduling it, which needs the right to publish.
+    ids = [str(pk) for pk in pages.values_list("pk", flat=True)]
+    return not Revision.page_revisions.filter(object_id__in=ids,
+                                              approved_go_live_at__isnull=False).exists()
 
 
 @hooks.register("before_delete_page")
