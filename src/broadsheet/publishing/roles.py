@@ -52,7 +52,9 @@ MODEL_PERMISSIONS = {
 # Pictures and documents are permitted per collection (Wagtail reads nothing else for them);
 # these apply to the root collection, so to all of them. Writers upload and choose pictures
 # (and may edit or delete their own uploads); Editors edit and delete any. No one deletes a
-# picture a published page shows (articles/pictures_in_use.py). Moderators get none.
+# picture a published page shows (articles/pictures_in_use.py), and one that live pages, the
+# masthead or an author shows is changed only by those who may change them
+# (publishing/wagtail_hooks.py). Moderators get none.
 COLLECTION_PERMISSIONS = {
     WRITERS: [("wagtailimages", "add_image"), ("wagtailimages", "choose_image"),
               ("wagtaildocs", "add_document"), ("wagtaildocs", "choose_document")],

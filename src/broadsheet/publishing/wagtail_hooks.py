@@ -51,8 +51,8 @@ def may_delete(user, page: Page) -> bool:
 @hooks.register("before_delete_page")
 def only_own_pages_without_publishing(request, page):
     if not may_delete(request.user, page):
-        messages.error(request, f"“{page.title}” is someone else's: only its writer or an "
-                                "editor can delete it.")
+        messages.error(request, f"“{page.title}” is someone else's or scheduled: only an "
+                                "editor can delete it now.")
         return redirect("wagtailadmin_explore", page.get_parent().pk)
     return None
 
@@ -60,8 +60,8 @@ def only_own_pages_without_publishing(request, page):
 @hooks.register("before_move_page")
 def only_own_pages_move_without_publishing(request, page, destination):
     if not may_delete(request.user, page):
-        messages.error(request, f"“{page.title}” is someone else's: only its writer or an "
-                                "editor can move it.")
+        messages.error(request, f"“{page.title}” is someone else's or scheduled: only an "
+                                "editor can move it now.")
         return redirect("wagtailadmin_explore", page.get_parent().pk)
     return None
 
