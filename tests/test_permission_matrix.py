@@ -901,8 +901,10 @@ def newsroom_state() -> dict:
             "pk", "status", "deleted_at", "featured", "body")),
         "profiles": list(ReaderProfile.objects.order_by("pk").values_list(
             "user_id", "banned_at", "suspended_until")),
-        "users": [(u.pk, u.username, u.email, u.is_active, u.is_superuser, u.is_staff,
-                   sorted(u.groups.values_list("name", flat=True))) for u in users],
+        "users": list(users.values_list("pk", "username", "email", "is_active",
+                                        "is_superuser", "is_staff", "password")),
+        "memberships": sorted(users.model.groups.through.objects.values_list(
+            "user_id", "group__name")),
         "group_rights": (sorted(Group.objects.values_list("name", "permissions__codename"),
                                 key=str),
                          GroupPagePermission.objects.count(),
