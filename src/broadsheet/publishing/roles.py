@@ -41,15 +41,20 @@ MODEL_PERMISSIONS = {
     EDITORS: [("wagtailadmin", "access_admin"),
               ("people", "add_author"), ("people", "change_author"), ("people", "view_author"),
               ("frontpage", "change_spotlight"), ("comments", "view_comment")],
+    # No delete_comment: the admin's generic delete removes a comment with every reply below
+    # it (other readers' words too) and leaves nothing in the moderation log. Moderators
+    # reject, which is logged and can be undone.
     MODERATORS: [("wagtailadmin", "access_admin"), ("comments", "view_comment"),
-                 ("comments", "change_comment"), ("comments", "delete_comment"),
-                 ("comments", "moderate_comment"), ("comments", "change_commentrules")],
+                 ("comments", "change_comment"), ("comments", "moderate_comment"),
+                 ("comments", "change_commentrules")],
 }
 
 # Pictures and documents are permitted per collection (Wagtail reads nothing else for them);
 # these apply to the root collection, so to all of them. Writers upload and choose pictures
 # (and may edit or delete their own uploads); Editors edit and delete any. No one deletes a
-# picture a published page shows (articles/pictures_in_use.py). Moderators get none.
+# picture a published page shows (articles/pictures_in_use.py), and one that live pages, the
+# masthead or an author shows is changed only by those who may change them
+# (publishing/wagtail_hooks.py). Moderators get none.
 COLLECTION_PERMISSIONS = {
     WRITERS: [("wagtailimages", "add_image"), ("wagtailimages", "choose_image"),
               ("wagtaildocs", "add_document"), ("wagtaildocs", "choose_document")],
