@@ -31,6 +31,8 @@ from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import policy_registry
 
 from broadsheet.articles.pictures_in_use import live_stories_showing
+from broadsheet.masthead.models import Masthead
+from broadsheet.people.models import Author
 
 
 def may_delete(user, page: Page) -> bool:
@@ -88,9 +90,6 @@ def no_pages_for_roles_without_page_permissions(pages, request):
 def may_change_picture(user, image) -> bool:
     if user.is_superuser:
         return True
-    from broadsheet.masthead.models import Masthead
-    from broadsheet.people.models import Author
-
     holders = ((Masthead, ("site_icon", "default_share_image"), "masthead.change_masthead"),
                (Author, ("photo",), "people.change_author"))
     for model, fields, permission in holders:
