@@ -5,7 +5,7 @@ import threading
 
 from django.core.cache import cache
 
-from broadsheet.comments import counters
+from broadsheet.comments import rate_windows
 
 
 def _hammer(key: str, *, threads: int, hits: int, minute: int = 100) -> list[int]:
@@ -13,7 +13,7 @@ def _hammer(key: str, *, threads: int, hits: int, minute: int = 100) -> list[int
     lock = threading.Lock()
 
     def run():
-        mine = [counters.hit(key, minute=minute) for _ in range(hits)]
+        mine = [rate_windows.hit(key, minute=minute) for _ in range(hits)]
         with lock:
             seen.extend(mine)
 
@@ -34,15 +34,15 @@ def test_concurrent_hits_each_get_their_own_number(settings, tmp_path):
 def test_windows_and_keys_count_apart_and_passed_windows_go(settings, tmp_path):
     base = tmp_path / "counts"
     settings.BROADSHEET_COMMENTS = {**settings.BROADSHEET_COMMENTS, "RATE_COUNTER_DIR": base}
-    assert [counters.hit("u-1", minute=100) for _ in range(3)] == [1, 2, 3]
-    assert counters.hit("u-2", minute=100) == 1
-    assert counters.hit("u-1", minute=101) == 1  # a new minute starts from one
-    assert counters.hit("u-1", minute=100) == 4  # a late hit of the previous minute counts
-    counters.hit("u-1", minute=102)
+    assert [rate_windows.hit("u-1", minute=100) for _ in range(3)] == [1, 2, 3]
+    assert rate_windows.hit("u-2", minute=100) == 1
+    assert rate_windows.hit("u-1", minute=101) == 1  # a new minute starts from one
+    assert rate_windows.hit("u-1", minute=100) == 4  # a late hit of the previous minute counts
+    rate_windows.hit("u-1", minute=102)
     assert sorted(p.name for p in base.iterdir()) == ["101", "102"]
 
 
 def test_counts_in_the_shared_cache_when_told_to(settings):
     settings.BROADSHEET_COMMENTS = {**settings.BROADSHEET_COMMENTS, "RATE_COUNTER_DIR": None}
-    assert [counters.hit("u-7", minute=5) for _ in range(3)] == [1, 2, 3]
+    assert [rate_windows.hit("u-7", minute=5) for _ in range(3)] == [1, 2, 3]
     assert cache.get("bs:crate:u-7:5") == 3

@@ -9,7 +9,7 @@ class CommentsConfig(AppConfig):
         from broadsheet.articles.models import add_to_teasers
 
         from . import signal_handlers
-        from .counts import with_comment_counts
+        from .comment_counts import with_comment_counts
 
         signal_handlers.connect()
         # Every teaser shows its comment count, counted in the teaser query itself.

@@ -11,7 +11,7 @@ from django.utils import timezone
 from broadsheet.articles.models import ArticlePage
 from broadsheet.articles.visibility import restricted_q
 
-from .counts import visible_q
+from .comment_counts import visible_q
 from .models import Comment
 
 DISCUSSED_SIZE = 5

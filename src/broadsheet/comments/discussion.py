@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, IntegerField, Q, Subquery
 from django.utils import timezone
 
-from .counts import count_for, visible_q
+from .comment_counts import count_for, visible_q
 from .models import Comment, ModerationAction, Reaction, Report, display_name_of
 from .notifications import notify_reply
 from .rules import (

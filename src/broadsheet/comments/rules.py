@@ -19,7 +19,7 @@ from django.utils.formats import date_format
 
 from broadsheet.sharedcache import CacheUnavailable
 
-from . import counters
+from . import rate_windows
 from .models import Comment, CommentRules, ReaderProfile
 from .text import links_in
 
@@ -118,7 +118,7 @@ def check_standing(user, now=None) -> None:
 
 
 def check_rate(user, ip: str | None, rules: CommentRules, now=None) -> None:
-    """Fixed one-minute windows counted across the server's workers (counters.py), per
+    """Fixed one-minute windows counted across the server's workers (rate_windows.py), per
     account and per network address. If the counts cannot be kept (Redis is down), posting
     waits: a limit that cannot count would let a flood through."""
     try:
@@ -130,13 +130,13 @@ def check_rate(user, ip: str | None, rules: CommentRules, now=None) -> None:
 
 def _count(user, ip: str | None, rules: CommentRules, now=None) -> None:
     minute = int((now or timezone.now()).timestamp() // 60)
-    if rules.account_per_minute and counters.hit(f"u-{user.pk}", minute=minute) > \
+    if rules.account_per_minute and rate_windows.hit(f"u-{user.pk}", minute=minute) > \
             rules.account_per_minute:
         raise RateLimited("You are commenting too quickly. Please wait a minute and try "
                           "again; what you wrote is kept below.")
     if ip and rules.ip_per_minute:
         digest = hashlib.sha256(ip.encode()).hexdigest()[:24]
-        if counters.hit(f"ip-{digest}", minute=minute) > rules.ip_per_minute:
+        if rate_windows.hit(f"ip-{digest}", minute=minute) > rules.ip_per_minute:
             raise RateLimited("Too many comments are coming from your network right now. "
                               "Please wait a minute and try again.")
 

@@ -295,7 +295,7 @@ BROADSHEET_SERVE = {
     "MAX_CONNECTIONS": env_int("BROADSHEET_MAX_CONNECTIONS", 16_384, minimum=64),
 }
 BROADSHEET_COMMENTS = {
-    # Where the workers of one host count posts for the rate limits (comments/counters.py);
+    # Where the workers of one host count posts for the rate limits (comments/rate_windows.py);
     # None counts in the shared cache, which a profile sets when that cache is Redis.
     "RATE_COUNTER_DIR": DATA_DIR / "ratelimits",
 }

@@ -1,4 +1,5 @@
-"""Per-minute hit counts for the comment rate limits, shared by every worker of the server.
+"""Rate-limit windows: per-minute hit counts for the comment rate limits, shared by every
+worker of the server.
 
 With Redis the shared cache counts (its INCR is atomic and costs one round trip). Without it
 the cache is Django's file cache, whose incr() is a read then a rewrite: two workers posting at
