@@ -1,13 +1,17 @@
 """Drafts, scheduled and unpublished stories are never public: not as pages, not in widgets."""
 
+import time
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
 from broadsheet.frontpage.models import Spotlight, SpotlightPick
-from broadsheet.readership.models import PageView
+from broadsheet.readership import journal
+from broadsheet.readership.counting import View
+from broadsheet.readership.folding import fold
 
 
 def _everywhere(client, home, section, other_story):
@@ -22,11 +26,31 @@ def public_story(world, make_story):
 
 
 def _promote(story, site):
-    """Put a story in every widget: Spotlight and Popular."""
+    """Put a story in every widget: Spotlight, and Popular (50 readers' views, folded into
+    the scores as the scheduler would; Popular's cached ranking forgotten)."""
     spotlight = Spotlight.for_site(site)
     SpotlightPick.objects.create(spotlight=spotlight, story_id=story.pk)
-    PageView.objects.bulk_create([PageView(page_id=story.pk, visitor=f"{i:032x}",
-                                           viewed_at=timezone.now()) for i in range(50)])
+    now = int(time.time() * 1000)
+    for i in range(50):
+        journal.record(View(now - i * 1000, story.pk, f"promoted-{story.pk}-{i}"))
+    assert fold() == 50
+    cache.clear()
+
+
+def _widget(html: str, slug: str) -> str:
+    start = html.index(f'id="widget-{slug}"')
+    return html[start:html.index("</section>", start)]
+
+
+def test_a_promoted_story_is_in_every_widget(client, home, world, make_story, public_story):
+    """The control for the tests below: what _promote does would show a story, so their
+    "not anywhere" can fail."""
+    story = make_story(world, "Promoted headline")
+    _promote(story, home.get_site())
+    for url in (home.url, public_story.url):
+        html = client.get(url).content.decode()
+        assert "Promoted headline" in _widget(html, "popular"), url
+        assert "Promoted headline" in _widget(html, "spotlight"), url
 
 
 def test_draft_is_never_public(client, home, world, make_story, public_story):
