@@ -130,6 +130,23 @@ def test_full_text_is_a_site_setting(client, newsroom, home):
     assert "Body of story" in full.summary or "Body of story" in full.content[0].value
 
 
+@pytest.mark.parametrize("fmt", ["rss.xml", "atom.xml", "feed.json"])
+def test_the_feed_says_the_sites_language(client, newsroom, settings, fmt):
+    settings.LANGUAGE_CODE = "cy"
+    body = client.get("/feeds/" + fmt).content.decode()
+    if fmt == "feed.json":
+        assert json.loads(body)["language"] == "cy"
+    elif fmt == "rss.xml":
+        assert "<language>cy</language>" in body
+    else:
+        assert 'xml:lang="cy"' in body
+
+
+def test_a_stale_if_match_is_refused_like_django_does(client, newsroom):
+    """Conditional requests are Django's: an If-Match that names another version fails."""
+    assert client.get("/feeds/rss.xml", HTTP_IF_MATCH='"not-this-one"').status_code == 412
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_conditional_get(client, newsroom, fmt):
     first = client.get("/feeds/" + fmt)

@@ -166,7 +166,8 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SIGNUP_FORM_CLASS = "broadsheet.comments.signup.SignupExtras"  # public display name
 ACCOUNT_ADAPTER = "broadsheet.comments.account_mail.AccountAdapter"  # site name, not Host
 
-LANGUAGE_CODE = "en-gb"
+# The site's language (BCP 47): feeds and pages say it.
+LANGUAGE_CODE = env_str("BROADSHEET_LANGUAGE", "en-gb")
 TIME_ZONE = env_str("BROADSHEET_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -2,6 +2,11 @@
 
 Django's feed generators write RSS and Atom (escaping, dates, namespaces done right); JSON
 Feed is a plain dictionary following https://jsonfeed.org/version/1.1.
+
+Not Django's `syndication.views.Feed`: it writes one format a class from per-item callbacks,
+while here three formats come from one list of stories fetched once (with bylines, tags and
+corrections prefetched), and the ETag must cover which stories are in the feed (one
+unpublished changes no time) and the feed settings. Its generators are what we use.
 """
 
 from __future__ import annotations

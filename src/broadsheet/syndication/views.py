@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 
-from django.http import Http404, HttpResponse, HttpResponseNotModified
-from django.utils.http import http_date, parse_http_date_safe
+from django.conf import settings as django_settings
+from django.http import Http404, HttpResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 from wagtail.models import Site
 
 from broadsheet.address import absolute
@@ -32,29 +34,25 @@ def feed(request, fmt: str, kind: str = "all", key: str = ""):
     etag = '"{}"'.format(hashlib.sha256(
         f"{kind}|{key}|{fmt}|{changed}|{settings.full_text}|{settings.items}|{shown}".encode()
     ).hexdigest()[:32])
-    if _not_modified(request, etag, changed):
-        response = HttpResponseNotModified()
-    else:
+    last_modified = int(changed.timestamp()) if changed else None
+    # Django's own conditional GET (If-None-Match, If-Modified-Since and the rest, as RFC
+    # 9110 orders them); the ETag and time come from the stories fetched once above, which
+    # is why this is not the `condition` decorator (it would fetch them twice).
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
         body = feeds.render(
             fmt, title=scope.title, link=absolute(scope.page_url),
             feed_url=absolute(scope.feed_url(fmt)),
-            description=f"The latest stories: {scope.title}", language="en",
+            description=f"The latest stories: {scope.title}",
+            language=django_settings.LANGUAGE_CODE,  # the site's language
             entries=feeds.items(stories, absolute, full_text=settings.full_text),
             updated=changed)
         response = HttpResponse(body, content_type=feeds.FORMATS[fmt])
     response["ETag"] = etag
-    if changed:
-        response["Last-Modified"] = http_date(changed.timestamp())
+    if last_modified:
+        response["Last-Modified"] = http_date(last_modified)
     shows(request, tags=[STORIES])
     return response
-
-
-def _not_modified(request, etag: str, changed) -> bool:
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        return etag in [t.strip() for t in if_none_match.split(",")] or if_none_match == "*"
-    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-    return bool(since and changed and int(changed.timestamp()) <= since)
 
 
 def robots(request):
