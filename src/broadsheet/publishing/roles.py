@@ -40,7 +40,9 @@ MODEL_PERMISSIONS = {
     WRITERS: [("wagtailadmin", "access_admin"), ("people", "view_author")],
     EDITORS: [("wagtailadmin", "access_admin"),
               ("people", "add_author"), ("people", "change_author"), ("people", "view_author"),
-              ("frontpage", "change_spotlight"), ("comments", "view_comment")],
+              ("frontpage", "change_spotlight"), ("comments", "view_comment"),
+              # The readership dashboard and its CSVs (readership/admin_views.py).
+              ("readership", "view_pageview")],
     # No delete_comment: the admin's generic delete removes a comment with every reply below
     # it (other readers' words too) and leaves nothing in the moderation log. Moderators
     # reject, which is logged and can be undone.
