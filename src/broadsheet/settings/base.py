@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "broadsheet.exchange",
     "broadsheet.demo",
     "broadsheet.pages",
+    "broadsheet.console",
     # Wagtail: editor, revisions, workflows, scheduling, images, search.
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
