@@ -14,6 +14,7 @@ from pathlib import Path
 import feedparser
 
 from .bodies import plain_text, richest_body
+from .guard import check_body, read_bytes
 from .ninjs import MAX_URI, Picture, RefusedFile, Story
 
 
@@ -33,13 +34,9 @@ def read_feed(source: Path | str, run) -> None:
 
 def _parse(source: Path | str):
     if isinstance(source, Path):
-        try:
-            data = source.read_bytes()
-        except OSError as exc:
-            raise RefusedFile(source, f"cannot be read: {exc}") from None
-        feed = feedparser.parse(data)
+        feed = _parsed(source, read_bytes(source))
     else:
-        feed = feedparser.parse(source, agent="Broadsheet-import/1")
+        feed = _parsed(source, source, agent="Broadsheet-import/1")
         status = feed.get("status")
         if status and status >= 400:
             raise RefusedFile(source, f"could not be fetched: HTTP {status}")
@@ -51,6 +48,16 @@ def _parse(source: Path | str):
         reason = f"{where}{problem}" if problem else "no RSS or Atom in it"
         raise RefusedFile(source, f"is not an RSS or Atom feed ({reason})")
     return feed
+
+
+def _parsed(source, data, **options):
+    try:
+        return feedparser.parse(data, **options)
+    except Exception as exc:  # noqa: BLE001
+        # feedparser forgives nearly everything, but not all: a character reference to
+        # half a character, say, escapes it as a UnicodeEncodeError.
+        raise RefusedFile(source, f"is not a feed Broadsheet can read ({type(exc).__name__}: "
+                                  f"{str(exc)[:200]})") from None
 
 
 def story_from_entry(entry, label: str, *, section: str, language: str = "en") -> Story:
@@ -67,6 +74,8 @@ def story_from_entry(entry, label: str, *, section: str, language: str = "en") -
     summary = entry.get("summary_detail") or {}
     if summary.get("value"):
         bodies.append((summary.get("type") or "text/html", summary["value"]))
+    for _, value in bodies:
+        check_body(label, value)
     published = _when(entry.get("published_parsed")) or _when(dict.get(entry, "updated_parsed"))
     story = Story(uri=uri, headline=headline, section=section,
                   body=[b for b in richest_body(bodies)],
@@ -90,4 +99,7 @@ def _when(parsed) -> datetime | None:
     """feedparser gives UTC struct_times."""
     if not parsed:
         return None
-    return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+    try:
+        return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+    except (OverflowError, OSError, ValueError):  # a date outside the calendar: none
+        return None

@@ -42,8 +42,9 @@ MAX_URI = 500  # ArticlePage.source_uri
 class RefusedFile(Exception):
     """A file that cannot be imported; `problem` says where in it and why."""
 
-    def __init__(self, path: Path | str, problem: str):
+    def __init__(self, path: Path | str, problem: str, *, unexpected: bool = False):
         self.path, self.problem = str(path), problem
+        self.unexpected = unexpected  # not a problem of the file's, but a fault of ours
         super().__init__(f"{path}: {problem}")
 
 
@@ -103,19 +104,10 @@ def parse(path: Path | str, *, default_section: str | None = None,
 
 
 def load(path: Path | str) -> dict:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RefusedFile(path, f"cannot be read: {exc}") from None
-    return loads(text, path)
+    """One item from a file: read within the limits, cleaned and checked (see guard.py)."""
+    from .guard import read_json
 
-
-def loads(text: str, path: Path | str) -> dict:
-    try:
-        item = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RefusedFile(path, f"is not valid JSON: {exc.msg} at line {exc.lineno} "
-                                f"column {exc.colno}") from None
+    item, _ = read_json(path)
     if not isinstance(item, dict):
         raise RefusedFile(path, "$: a ninjs item must be a JSON object")
     return item

@@ -36,6 +36,7 @@ from broadsheet.sections.models import SectionPage
 
 from .bodies import blocks_from_wordpress, plain_text
 from .bulk import NewStory, StoryBatch
+from .guard import BoundedFile, check_body, xml_refusals
 from .models import ImportedObject, RemoteImage
 from .ninjs import RefusedFile, Story
 from .storywriter import _free_slug, _record_remote, _set_hero, _with_pictures, write
@@ -105,17 +106,11 @@ class WordPressImport:
 
     def read(self) -> None:
         size = max(os.path.getsize(self.path), 1) if self.path.exists() else 1
-        try:
+        with xml_refusals(self.path):
             if not self.run.check:
                 self._find_attachments()
-            with open(self.path, "rb") as file:
+            with BoundedFile(self.path) as file:
                 self._stream(file, size)
-        except OSError as exc:
-            raise RefusedFile(self.path, f"cannot be read: {exc}") from None
-        except ET.ParseError as exc:
-            line, column = exc.position
-            raise RefusedFile(self.path, f"line {line}, column {column}: not well-formed XML "
-                                         f"({str(exc).split(':')[0]})") from None
         if self.batch:
             for nicename in list(self.categories):  # categories no post is filed under, too
                 self._section(nicename)
@@ -133,8 +128,12 @@ class WordPressImport:
     def _find_attachments(self) -> None:
         """A first quick pass for the file address of every attachment, so a post's featured
         image is found whether its attachment comes before or after it in the export."""
+        with BoundedFile(self.path) as file:
+            self._attachments_in(file)
+
+    def _attachments_in(self, file) -> None:
         post_id = url = None
-        for _, element in ET.iterparse(self.path):  # noqa: S314 (see _stream)
+        for _, element in ET.iterparse(file):  # noqa: S314 (see _stream)
             name = _name(element.tag)
             if name == "wp:post_id":
                 post_id = (element.text or "").strip()
@@ -233,6 +232,11 @@ class WordPressImport:
         label = f"{self.path} post {wp_id}"
         if not wp_id:
             raise RefusedFile(self.path, f"item {fields.get('title', '')!r}: no <wp:post_id>")
+        check_body(label, fields.get("content:encoded", ""))
+        check_body(label, fields.get("excerpt:encoded", ""), what="the excerpt")
+        for comment in fields.get("wp:comment[]", []):
+            content = comment.findtext("{*}comment_content") or ""
+            check_body(label, content, what="a comment")
         if kind == "attachment":
             self.attachments[wp_id] = fields.get("wp:attachment_url", "")
             if not self.run.check:
