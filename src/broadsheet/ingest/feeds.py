@@ -40,7 +40,7 @@ def _parse(source: Path | str):
         status = feed.get("status")
         if status and status >= 400:
             raise RefusedFile(source, f"could not be fetched: HTTP {status}")
-    if not feed.version:
+    if not feed.get("version"):  # none at all for an empty file
         problem = feed.get("bozo_exception")
         where = ""
         if hasattr(problem, "getLineNumber"):

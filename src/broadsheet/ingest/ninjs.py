@@ -299,10 +299,17 @@ def _renamed(entry: dict) -> dict:
 
 
 def kind_of(item: dict) -> str:
-    """What the item is: its declared type; an undeclared one with event details is an event."""
-    if item.get("type"):
+    """What the item is: its declared type; an undeclared one with event details is an event.
+    Asked of invalid items too (to skip or refuse them), so a type that is not text counts
+    as undeclared."""
+    if isinstance(item.get("type"), str) and item["type"]:
         return item["type"]
     return "event" if "eventDetails" in item else "text"
+
+
+def is_withdrawn(item: dict) -> bool:
+    status = item.get("pubStatus")
+    return isinstance(status, str) and status in WITHDRAWN
 
 
 def story_from(item: dict, path: Path | str, *, default_section: str | None = None) -> Story:
@@ -311,7 +318,7 @@ def story_from(item: dict, path: Path | str, *, default_section: str | None = No
     if len(item["uri"]) > MAX_URI:
         raise RefusedFile(path, f"$.uri: longer than {MAX_URI} characters; an identifier that "
                                 "long cannot be looked up again")
-    story = Story(uri=item["uri"], withdrawn=item.get("pubStatus") in WITHDRAWN)
+    story = Story(uri=item["uri"], withdrawn=is_withdrawn(item))
     if story.withdrawn:
         return story  # a take-down notice needs nothing but the uri of what it takes down
 

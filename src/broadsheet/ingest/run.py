@@ -190,7 +190,7 @@ def read_ninjs_item(item: dict, label: str, run: Run) -> None:
         version = ninjs.validate(item, label, version=run.ninjs_version, declared=True)
     except RefusedFile as refusal:
         kind = ninjs.kind_of(item)
-        if run.check or kind in ninjs.STORY_TYPES or item.get("pubStatus") in ninjs.WITHDRAWN:
+        if run.check or kind in ninjs.STORY_TYPES or ninjs.is_withdrawn(item):
             raise  # --check is a validator: whatever is invalid is refused
         # Nothing of a non-story is imported, so an invalid one is skipped, not refused,
         # with its problem reported for whoever produces it.

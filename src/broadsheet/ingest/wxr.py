@@ -91,6 +91,7 @@ class WordPressImport:
         self.attachments: dict[str, str] = {}  # WordPress id → file address
         self.pages: dict[str, StandardPage] = {}
         self.orphans: list[tuple[str, dict, str, str]] = []  # pages before their parent
+        self.seen: set[str] = set()  # WordPress ids of the items read so far
         self.batch = StoryBatch() if not run.check else None
         self.home = None if run.check else ensure_home()
         self.memory: dict[str, dict] = {}  # kind → {WordPress id: ImportedObject}, read once
@@ -232,6 +233,14 @@ class WordPressImport:
         label = f"{self.path} post {wp_id}"
         if not wp_id:
             raise RefusedFile(self.path, f"item {fields.get('title', '')!r}: no <wp:post_id>")
+        if wp_id in self.seen:
+            # WordPress numbers every item of a site once; a second item with the same
+            # number (export plugins that page through posts write some twice) is the same
+            # post, and two stories from one post would share one identity.
+            self.run.warn(f"{label}: appears again in the export; the first is imported")
+            self.run.skipped(f"skipped {label}: a repeat")
+            return
+        self.seen.add(wp_id)
         check_body(label, fields.get("content:encoded", ""))
         check_body(label, fields.get("excerpt:encoded", ""), what="the excerpt")
         for comment in fields.get("wp:comment[]", []):
