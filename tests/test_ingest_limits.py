@@ -140,3 +140,24 @@ def test_limits_come_from_the_environment():
     assert found.stdout.split() == ["5000", "700"]
     bad = settings_in_a_process(BROADSHEET_IMPORT_MAX_ITEM_BYTES="2MB")
     assert bad.returncode != 0 and "BROADSHEET_IMPORT_MAX_ITEM_BYTES='2MB'" in bad.stderr
+
+
+def test_a_feed_url_is_read_no_further_than_the_limit(tmp_path, home, limits):
+    import functools
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    (tmp_path / "feed.rss").write_bytes((DATA / "feed.rss").read_bytes())
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/feed.rss"
+    try:
+        limits(MAX_FILE_BYTES=1000)
+        message = refusal(url)
+        assert f"{url}: the file is 1.1 KB, more than the limit of 1000 bytes" in message
+        limits(MAX_FILE_BYTES=200 * 1024 * 1024)
+        run_import(url)
+    finally:
+        server.shutdown()
+    assert ArticlePage.objects.count() == 2

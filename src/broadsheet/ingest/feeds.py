@@ -8,13 +8,15 @@ repeating them. Entries are filed under --section, or else a section named after
 from __future__ import annotations
 
 import calendar
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
 
 from .bodies import plain_text, richest_body
-from .guard import check_body, read_bytes
+from .guard import check_body, check_file_size, max_file_bytes, read_bytes
 from .ninjs import MAX_URI, Picture, RefusedFile, Story
 
 
@@ -36,10 +38,8 @@ def _parse(source: Path | str):
     if isinstance(source, Path):
         feed = _parsed(source, read_bytes(source))
     else:
-        feed = _parsed(source, source, agent="Broadsheet-import/1")
-        status = feed.get("status")
-        if status and status >= 400:
-            raise RefusedFile(source, f"could not be fetched: HTTP {status}")
+        data, headers = _fetch(source)
+        feed = _parsed(source, data, response_headers=headers)
     if not feed.get("version"):  # none at all for an empty file
         problem = feed.get("bozo_exception")
         where = ""
@@ -48,6 +48,28 @@ def _parse(source: Path | str):
         reason = f"{where}{problem}" if problem else "no RSS or Atom in it"
         raise RefusedFile(source, f"is not an RSS or Atom feed ({reason})")
     return feed
+
+
+def _fetch(url: str) -> tuple[bytes, dict]:
+    """The feed at `url` and its response headers, read no further than the file limit
+    (feedparser's own fetching reads whatever a server sends)."""
+    if not url.startswith(("http://", "https://")):  # never file: or ftp: from here
+        raise RefusedFile(url, "is not an http(s) address")
+    request = urllib.request.Request(url, headers={"User-Agent": "Broadsheet-import/1"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (above)
+            length = response.headers.get("Content-Length", "")
+            if length.isdigit():
+                check_file_size(url, int(length))
+            data = response.read(max_file_bytes() + 1)
+            headers = {key.lower(): value for key, value in response.headers.items()}
+            headers["content-location"] = response.geturl()  # the base of relative links
+    except urllib.error.HTTPError as exc:
+        raise RefusedFile(url, f"could not be fetched: HTTP {exc.code}") from None
+    except (OSError, ValueError) as exc:  # URLError is an OSError; a timeout too
+        raise RefusedFile(url, f"could not be fetched: {getattr(exc, 'reason', exc)}") from None
+    check_file_size(url, len(data))
+    return data, headers
 
 
 def _parsed(source, data, **options):
