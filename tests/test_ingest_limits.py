@@ -74,7 +74,8 @@ def test_a_pipe_is_cut_off_at_the_limit(tmp_path, home, limits):
     sender.start()
     message = refusal(fifo, format="ninjs")
     sender.join(timeout=10)
-    assert f"{fifo}: the file is 97.7 KB, more than the limit of 97.7 KB" in message
+    assert f"{fifo}: the file goes on past the limit of 97.7 KB (raise " \
+           "BROADSHEET_IMPORT_MAX_FILE_BYTES to allow it)" in message
 
 
 def big_body(kind: str, tmp_path, size: int):

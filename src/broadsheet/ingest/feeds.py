@@ -68,7 +68,7 @@ def _fetch(url: str) -> tuple[bytes, dict]:
         raise RefusedFile(url, f"could not be fetched: HTTP {exc.code}") from None
     except (OSError, ValueError) as exc:  # URLError is an OSError; a timeout too
         raise RefusedFile(url, f"could not be fetched: {getattr(exc, 'reason', exc)}") from None
-    check_file_size(url, len(data))
+    check_file_size(url, len(data), whole=False)
     return data, headers
 
 

@@ -50,11 +50,15 @@ def _too_big(what: str, actual: int, limit: int, variable: str) -> str:
             f"(raise {variable} to allow it)")
 
 
-def check_file_size(path: Path | str, actual: int) -> None:
+def check_file_size(path: Path | str, actual: int, *, whole: bool = True) -> None:
+    """`whole`: `actual` is the file's size; else only how much of it was read so far."""
     limit = max_file_bytes()
-    if actual > limit:
+    if actual > limit and whole:
         raise RefusedFile(path, _too_big("the file", actual, limit,
                                          "BROADSHEET_IMPORT_MAX_FILE_BYTES"))
+    if actual > limit:
+        raise RefusedFile(path, f"the file goes on past the limit of {size(limit)} (raise "
+                                "BROADSHEET_IMPORT_MAX_FILE_BYTES to allow it)")
 
 
 def read_bytes(path: Path | str) -> bytes:
@@ -67,7 +71,7 @@ def read_bytes(path: Path | str) -> bytes:
             data = file.read(max_file_bytes() + 1)
     except OSError as exc:
         raise RefusedFile(path, f"cannot be read: {exc}") from None
-    check_file_size(path, len(data))
+    check_file_size(path, len(data), whole=False)
     return data
 
 
@@ -95,7 +99,7 @@ class BoundedFile:
         wanted = limit + 1 - self.read_so_far if n is None or n < 0 else n
         data = self.file.read(min(wanted, limit + 1 - self.read_so_far))
         self.read_so_far += len(data)
-        check_file_size(self.path, self.read_so_far)
+        check_file_size(self.path, self.read_so_far, whole=False)
         return data
 
     def tell(self) -> int:
