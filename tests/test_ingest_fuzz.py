@@ -152,21 +152,35 @@ def _json_slots(node, slots):
     return slots
 
 
+# Values json.dumps cannot write, put where a value goes: what once crashed the reader.
+RAW_VALUES = ["[" * 100_000, "9" * 5000, "NaN", "-Infinity", "1e999", '"\\ud800"',
+              '"a\\u0000b"', "[" * 70 + "]" * 70, '{"a":' * 70 + "1" + "}" * 70]
+RAW = "\ue000raw{}\ue000"
+
+
 @st.composite
 def restructured_json(draw) -> bytes:
     document = json.loads(draw(st.sampled_from(NINJS_FILES)).read_text(encoding="utf-8"))
+    raw = []
     for _ in range(draw(st.integers(1, 3))):
         slots = _json_slots(document, [])
         if not slots:
             break
         container, key = draw(st.sampled_from(slots))
-        if draw(st.booleans()):
+        action = draw(st.sampled_from(["replace", "raw", "remove"]))
+        if action == "replace":
             container[key] = draw(json_values)
+        elif action == "raw":
+            container[key] = RAW.format(len(raw))
+            raw.append(draw(st.sampled_from(RAW_VALUES)))
         elif isinstance(container, dict):
             del container[key]
         else:
             container.append(copy.deepcopy(container[key]))
-    return json.dumps(document).encode()
+    text = json.dumps(document)  # NUL and surrogates as \u escapes, as producers write them
+    for n, value in enumerate(raw):
+        text = text.replace(json.dumps(RAW.format(n)), value)
+    return text.encode()
 
 
 @st.composite
