@@ -246,7 +246,9 @@ def test_failure_while_writing_rolls_the_file_back(tmp_path, home, monkeypatch):
 
     monkeypatch.setattr(bulk, "insert_child_rows", fail)  # after the page row, before the story
     before = snapshot()
-    with pytest.raises(RuntimeError):
+    # Refused like a bad file (the batch goes on), and said to be a fault of Broadsheet's.
+    with pytest.raises(CommandError, match=r"a\.json: could not be read \(RuntimeError: disk "
+                                           r"full\); this is a fault in Broadsheet"):
         run_import(write(tmp_path, "a.json", minimal()))
     assert snapshot() == before  # not even the new "Science" section remains
 

@@ -8,12 +8,15 @@ repeating them. Entries are filed under --section, or else a section named after
 from __future__ import annotations
 
 import calendar
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
 
 from .bodies import plain_text, richest_body
+from .guard import check_body, check_file_size, max_file_bytes, read_bytes
 from .ninjs import MAX_URI, Picture, RefusedFile, Story
 
 
@@ -33,17 +36,11 @@ def read_feed(source: Path | str, run) -> None:
 
 def _parse(source: Path | str):
     if isinstance(source, Path):
-        try:
-            data = source.read_bytes()
-        except OSError as exc:
-            raise RefusedFile(source, f"cannot be read: {exc}") from None
-        feed = feedparser.parse(data)
+        feed = _parsed(source, read_bytes(source))
     else:
-        feed = feedparser.parse(source, agent="Broadsheet-import/1")
-        status = feed.get("status")
-        if status and status >= 400:
-            raise RefusedFile(source, f"could not be fetched: HTTP {status}")
-    if not feed.version:
+        data, headers = _fetch(source)
+        feed = _parsed(source, data, response_headers=headers)
+    if not feed.get("version"):  # none at all for an empty file
         problem = feed.get("bozo_exception")
         where = ""
         if hasattr(problem, "getLineNumber"):
@@ -51,6 +48,38 @@ def _parse(source: Path | str):
         reason = f"{where}{problem}" if problem else "no RSS or Atom in it"
         raise RefusedFile(source, f"is not an RSS or Atom feed ({reason})")
     return feed
+
+
+def _fetch(url: str) -> tuple[bytes, dict]:
+    """The feed at `url` and its response headers, read no further than the file limit
+    (feedparser's own fetching reads whatever a server sends)."""
+    if not url.startswith(("http://", "https://")):  # never file: or ftp: from here
+        raise RefusedFile(url, "is not an http(s) address")
+    request = urllib.request.Request(url, headers={"User-Agent": "Broadsheet-import/1"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (above)
+            length = response.headers.get("Content-Length", "")
+            if length.isdigit():
+                check_file_size(url, int(length))
+            data = response.read(max_file_bytes() + 1)
+            headers = {key.lower(): value for key, value in response.headers.items()}
+            headers["content-location"] = response.geturl()  # the base of relative links
+    except urllib.error.HTTPError as exc:
+        raise RefusedFile(url, f"could not be fetched: HTTP {exc.code}") from None
+    except (OSError, ValueError) as exc:  # URLError is an OSError; a timeout too
+        raise RefusedFile(url, f"could not be fetched: {getattr(exc, 'reason', exc)}") from None
+    check_file_size(url, len(data), whole=False)
+    return data, headers
+
+
+def _parsed(source, data, **options):
+    try:
+        return feedparser.parse(data, **options)
+    except Exception as exc:  # noqa: BLE001
+        # feedparser forgives nearly everything, but not all: a character reference to
+        # half a character, say, escapes it as a UnicodeEncodeError.
+        raise RefusedFile(source, f"is not a feed Broadsheet can read ({type(exc).__name__}: "
+                                  f"{str(exc)[:200]})") from None
 
 
 def story_from_entry(entry, label: str, *, section: str, language: str = "en") -> Story:
@@ -67,6 +96,8 @@ def story_from_entry(entry, label: str, *, section: str, language: str = "en") -
     summary = entry.get("summary_detail") or {}
     if summary.get("value"):
         bodies.append((summary.get("type") or "text/html", summary["value"]))
+    for _, value in bodies:
+        check_body(label, value)
     published = _when(entry.get("published_parsed")) or _when(dict.get(entry, "updated_parsed"))
     story = Story(uri=uri, headline=headline, section=section,
                   body=[b for b in richest_body(bodies)],
@@ -90,4 +121,7 @@ def _when(parsed) -> datetime | None:
     """feedparser gives UTC struct_times."""
     if not parsed:
         return None
-    return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+    try:
+        return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+    except (OverflowError, OSError, ValueError):  # a date outside the calendar: none
+        return None

@@ -12,20 +12,16 @@ from datetime import datetime
 from pathlib import Path
 
 from .bodies import richest_body
+from .guard import BoundedFile, check_body, xml_refusals
 from .ninjs import MAX_URI, Picture, RefusedFile, Story
 
 WITHDRAWN = {"canceled", "cancelled", "withheld"}
 
 
 def read_newsml(path: Path, run) -> None:
-    try:
+    with xml_refusals(path), BoundedFile(path) as file:
         # Expat never fetches external entities and refuses expansion attacks.
-        root = ET.parse(path).getroot()  # noqa: S314
-    except OSError as exc:
-        raise RefusedFile(path, f"cannot be read: {exc}") from None
-    except ET.ParseError as exc:
-        line, column = exc.position
-        raise RefusedFile(path, f"line {line}, column {column}: not well-formed XML") from None
+        root = ET.parse(file).getroot()  # noqa: S314
     items = root.findall(".//NewsItem")
     if root.tag != "NewsML" or not items:
         raise RefusedFile(path, "is not a NewsML 1.x document with a NewsItem")
@@ -73,8 +69,9 @@ def story_from(item, label: str, *, section: str | None) -> Story:
             mime = content.find("MimeType")
             data = content.find("DataContent")
             if mime is not None and "html" in mime.get("FormalName", "") and data is not None:
-                bodies.append(("text/html", "".join(ET.tostring(child, encoding="unicode")
-                                                    for child in data)))
+                html = "".join(ET.tostring(child, encoding="unicode") for child in data)
+                check_body(label, html)
+                bodies.append(("text/html", html))
     story.body = richest_body(bodies)
     for component in _with_role(item, "Photo"):
         caption = " ".join((component.findtext("NewsLines/HeadLine") or "").split())

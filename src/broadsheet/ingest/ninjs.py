@@ -42,8 +42,9 @@ MAX_URI = 500  # ArticlePage.source_uri
 class RefusedFile(Exception):
     """A file that cannot be imported; `problem` says where in it and why."""
 
-    def __init__(self, path: Path | str, problem: str):
+    def __init__(self, path: Path | str, problem: str, *, unexpected: bool = False):
         self.path, self.problem = str(path), problem
+        self.unexpected = unexpected  # not a problem of the file's, but a fault of ours
         super().__init__(f"{path}: {problem}")
 
 
@@ -103,19 +104,10 @@ def parse(path: Path | str, *, default_section: str | None = None,
 
 
 def load(path: Path | str) -> dict:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RefusedFile(path, f"cannot be read: {exc}") from None
-    return loads(text, path)
+    """One item from a file: read within the limits, cleaned and checked (see guard.py)."""
+    from .guard import read_json
 
-
-def loads(text: str, path: Path | str) -> dict:
-    try:
-        item = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RefusedFile(path, f"is not valid JSON: {exc.msg} at line {exc.lineno} "
-                                f"column {exc.colno}") from None
+    item, _ = read_json(path)
     if not isinstance(item, dict):
         raise RefusedFile(path, "$: a ninjs item must be a JSON object")
     return item
@@ -307,10 +299,17 @@ def _renamed(entry: dict) -> dict:
 
 
 def kind_of(item: dict) -> str:
-    """What the item is: its declared type; an undeclared one with event details is an event."""
-    if item.get("type"):
+    """What the item is: its declared type; an undeclared one with event details is an event.
+    Asked of invalid items too (to skip or refuse them), so a type that is not text counts
+    as undeclared."""
+    if isinstance(item.get("type"), str) and item["type"]:
         return item["type"]
     return "event" if "eventDetails" in item else "text"
+
+
+def is_withdrawn(item: dict) -> bool:
+    status = item.get("pubStatus")
+    return isinstance(status, str) and status in WITHDRAWN
 
 
 def story_from(item: dict, path: Path | str, *, default_section: str | None = None) -> Story:
@@ -319,7 +318,7 @@ def story_from(item: dict, path: Path | str, *, default_section: str | None = No
     if len(item["uri"]) > MAX_URI:
         raise RefusedFile(path, f"$.uri: longer than {MAX_URI} characters; an identifier that "
                                 "long cannot be looked up again")
-    story = Story(uri=item["uri"], withdrawn=item.get("pubStatus") in WITHDRAWN)
+    story = Story(uri=item["uri"], withdrawn=is_withdrawn(item))
     if story.withdrawn:
         return story  # a take-down notice needs nothing but the uri of what it takes down
 

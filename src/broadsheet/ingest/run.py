@@ -7,16 +7,19 @@ refused and nothing else, because nothing of it remains.
 
 from __future__ import annotations
 
-import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
 
 from . import ninjs
+from .guard import NUL_WARNING, read_json
 from .images import Fetcher
 from .ninjs import RefusedFile, SkippedItem
 from .progress import Progress, Tally
+
+log = logging.getLogger(__name__)
 
 
 class _RollBack(Exception):
@@ -111,6 +114,16 @@ class Run:
             self._forget()
             self.tally.refused += 1
             return [], refusal
+        except Exception as exc:
+            # A file no reader foresaw must not stop the batch, as the README promises: it
+            # is refused like any other (its transaction is already rolled back), and the
+            # traceback goes to the log for whoever mends the reader.
+            log.exception("import of %s failed unexpectedly", path)
+            self._forget()
+            self.tally.refused += 1
+            return [], RefusedFile(path, f"could not be read ({type(exc).__name__}: "
+                                         f"{str(exc)[:300]}); this is a fault in Broadsheet, "
+                                         "please report it", unexpected=True)
         except BaseException:
             self._forget()
             raise
@@ -152,15 +165,12 @@ class Run:
 
 def read_ninjs(path: Path, run: Run) -> None:
     """A ninjs file: one item, or a JSON array of items (IPTC's collection examples)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RefusedFile(path, f"cannot be read: {exc}") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError:
-        document = None
-    items = document if isinstance(document, list) else [ninjs.loads(text, path)]
+    document, removed = read_json(path)
+    if removed:
+        run.warn(f"{path}: {NUL_WARNING.format(count=removed)}")
+    if not isinstance(document, list | dict):
+        raise RefusedFile(path, "$: a ninjs item must be a JSON object")
+    items = document if isinstance(document, list) else [document]
     for n, item in enumerate(items):
         label = f"{path}[{n}]" if isinstance(document, list) else str(path)
         if not isinstance(item, dict):
@@ -180,7 +190,7 @@ def read_ninjs_item(item: dict, label: str, run: Run) -> None:
         version = ninjs.validate(item, label, version=run.ninjs_version, declared=True)
     except RefusedFile as refusal:
         kind = ninjs.kind_of(item)
-        if run.check or kind in ninjs.STORY_TYPES or item.get("pubStatus") in ninjs.WITHDRAWN:
+        if run.check or kind in ninjs.STORY_TYPES or ninjs.is_withdrawn(item):
             raise  # --check is a validator: whatever is invalid is refused
         # Nothing of a non-story is imported, so an invalid one is skipped, not refused,
         # with its problem reported for whoever produces it.

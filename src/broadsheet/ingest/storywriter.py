@@ -23,6 +23,7 @@ from broadsheet.frontpage.setup import ensure_home
 from broadsheet.sections.models import SectionPage
 
 from .bodies import InlinePicture
+from .guard import NUL_WARNING, clean_story
 from .images import Fetcher
 from .late_pictures import first_attempt
 from .models import RemoteImage
@@ -161,6 +162,7 @@ def write(story: Story, *, path, draft: bool = False, fetcher: Fetcher | None = 
     A new story goes under `parent` when given, else under the section it names.
     """
     fetcher = fetcher or Fetcher()
+    removed = clean_story(story, path)
     existing = ArticlePage.objects.filter(source_uri=story.uri).first()
     if story.withdrawn:
         return _withdraw(existing, story, path)
@@ -179,6 +181,8 @@ def write(story: Story, *, path, draft: bool = False, fetcher: Fetcher | None = 
         _set_hero(page, story)
     revision = _refusing_invalid(path, lambda: page.save_revision(log_action=True))
     imported = Imported(page=page, created=existing is None, status="draft")
+    if removed:
+        imported.warnings.append(NUL_WARNING.format(count=removed))
     _record_remote(page, remote, imported)
     if draft:
         return imported
@@ -205,6 +209,7 @@ def add_new(story: Story, *, path, batch, draft: bool = False,
     embargo = story.embargoed_until
     if story.withdrawn or (embargo and embargo > timezone.now()):
         return None
+    removed = clean_story(story, path)
     if ArticlePage.objects.filter(source_uri=story.uri).exists():
         return None
     section = _refusing_invalid(path, lambda: (sections or section_named)(story.section))
@@ -220,6 +225,8 @@ def add_new(story: Story, *, path, batch, draft: bool = False,
         page.last_published_at = max(story.updated or page.first_published_at,
                                      page.first_published_at)
     imported = Imported(page=page, created=True, status="draft" if draft else "published")
+    if removed:
+        imported.warnings.append(NUL_WARNING.format(count=removed))
 
     def after(page):
         _record_remote(page, remote, imported, new=True)

@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from django.db import transaction
 from django.utils import timezone
 from wagtail.contrib.redirects.models import Redirect
 
@@ -31,11 +30,13 @@ from broadsheet.articles.models import ArticlePage
 from broadsheet.comments.models import Comment
 from broadsheet.frontpage.setup import ensure_home
 from broadsheet.masthead.models import StandardPage
+from broadsheet.pagecache.purge import purge_everything
 from broadsheet.people.models import Author
 from broadsheet.sections.models import SectionPage
 
 from .bodies import blocks_from_wordpress, plain_text
 from .bulk import NewStory, StoryBatch
+from .guard import BoundedFile, check_body, xml_refusals
 from .models import ImportedObject, RemoteImage
 from .ninjs import RefusedFile, Story
 from .storywriter import _free_slug, _record_remote, _set_hero, _with_pictures, write
@@ -90,6 +91,7 @@ class WordPressImport:
         self.attachments: dict[str, str] = {}  # WordPress id → file address
         self.pages: dict[str, StandardPage] = {}
         self.orphans: list[tuple[str, dict, str, str]] = []  # pages before their parent
+        self.seen: set[str] = set()  # WordPress ids of the items read so far
         self.batch = StoryBatch() if not run.check else None
         self.home = None if run.check else ensure_home()
         self.memory: dict[str, dict] = {}  # kind → {WordPress id: ImportedObject}, read once
@@ -105,17 +107,11 @@ class WordPressImport:
 
     def read(self) -> None:
         size = max(os.path.getsize(self.path), 1) if self.path.exists() else 1
-        try:
+        with xml_refusals(self.path):
             if not self.run.check:
                 self._find_attachments()
-            with open(self.path, "rb") as file:
+            with BoundedFile(self.path) as file:
                 self._stream(file, size)
-        except OSError as exc:
-            raise RefusedFile(self.path, f"cannot be read: {exc}") from None
-        except ET.ParseError as exc:
-            line, column = exc.position
-            raise RefusedFile(self.path, f"line {line}, column {column}: not well-formed XML "
-                                         f"({str(exc).split(':')[0]})") from None
         if self.batch:
             for nicename in list(self.categories):  # categories no post is filed under, too
                 self._section(nicename)
@@ -128,13 +124,18 @@ class WordPressImport:
                         self._page(*args, last_chance=True)
                     self.orphans = []
             self.batch.flush()
-            transaction.on_commit(_purge_caches)
+            # Stories written in bulk sent no publish signals: cached pages may list old news.
+            purge_everything(data_changed=True)
 
     def _find_attachments(self) -> None:
         """A first quick pass for the file address of every attachment, so a post's featured
         image is found whether its attachment comes before or after it in the export."""
+        with BoundedFile(self.path) as file:
+            self._attachments_in(file)
+
+    def _attachments_in(self, file) -> None:
         post_id = url = None
-        for _, element in ET.iterparse(self.path):  # noqa: S314 (see _stream)
+        for _, element in ET.iterparse(file):  # noqa: S314 (see _stream)
             name = _name(element.tag)
             if name == "wp:post_id":
                 post_id = (element.text or "").strip()
@@ -233,6 +234,19 @@ class WordPressImport:
         label = f"{self.path} post {wp_id}"
         if not wp_id:
             raise RefusedFile(self.path, f"item {fields.get('title', '')!r}: no <wp:post_id>")
+        if wp_id in self.seen:
+            # WordPress numbers every item of a site once; a second item with the same
+            # number (export plugins that page through posts write some twice) is the same
+            # post, and two stories from one post would share one identity.
+            self.run.warn(f"{label}: appears again in the export; the first is imported")
+            self.run.skipped(f"skipped {label}: a repeat")
+            return
+        self.seen.add(wp_id)
+        check_body(label, fields.get("content:encoded", ""))
+        check_body(label, fields.get("excerpt:encoded", ""), what="the excerpt")
+        for comment in fields.get("wp:comment[]", []):
+            content = comment.findtext("{*}comment_content") or ""
+            check_body(label, content, what="a comment")
         if kind == "attachment":
             self.attachments[wp_id] = fields.get("wp:attachment_url", "")
             if not self.run.check:
@@ -571,13 +585,3 @@ def _state(status: str) -> str:
 
 def _public(page) -> str:
     return page.full_url or page.url_path
-
-
-def _purge_caches() -> None:
-    """Stories written in bulk sent no publish signals: cached pages may list old news."""
-    from django.core.cache import cache
-
-    from broadsheet.pagecache.store import purge_all
-
-    purge_all()
-    cache.clear()

@@ -310,6 +310,16 @@ BROADSHEET_INGEST = {
     # many attempts (the import's own included) have failed.
     "PICTURE_ATTEMPTS": env_int("BROADSHEET_IMPORT_PICTURE_ATTEMPTS", 10, minimum=1),
     "PICTURE_RETRY_SECONDS": env_int("BROADSHEET_IMPORT_PICTURE_RETRY_DELAY", 60, minimum=1),
+    # A file larger than this is refused before it is read. WordPress exports of large
+    # newsrooms run to tens of MB (WordPress's own test export is 0.6 MB for 40 posts with
+    # comments); 200 MB leaves room for about ten years of a daily paper's posts while a
+    # mistaken or hostile file cannot fill the memory of a small server.
+    "MAX_FILE_BYTES": env_int("BROADSHEET_IMPORT_MAX_FILE_BYTES", 200 * 1024 * 1024,
+                              minimum=1),
+    # A story body larger than this is refused: a long feature is 50 KB of HTML, a whole
+    # book chapter 500 KB; each byte of body costs tens in memory on its way to a page
+    # (sanitised, split into blocks, kept in a revision, indexed).
+    "MAX_ITEM_BYTES": env_int("BROADSHEET_IMPORT_MAX_ITEM_BYTES", 2 * 1024 * 1024, minimum=1),
 }
 BROADSHEET_PUBLISHING = {
     "SCHEDULER": env_bool("BROADSHEET_SCHEDULER", True),
