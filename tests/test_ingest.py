@@ -239,7 +239,7 @@ def test_missing_file_is_refused(tmp_path, home):
 
 
 def test_failure_while_writing_rolls_the_file_back(tmp_path, home, monkeypatch):
-    from broadsheet.ingest import bulk
+    from broadsheet.articles import bulk
 
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")

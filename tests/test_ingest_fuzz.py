@@ -34,11 +34,11 @@ from broadsheet.ingest.feeds import read_feed
 from broadsheet.ingest.images import Fetcher
 from broadsheet.ingest.models import ImportedObject, RemoteImage
 from broadsheet.ingest.newsml import read_newsml
-from broadsheet.ingest.progress import Progress
 from broadsheet.ingest.run import Run, read_ninjs
 from broadsheet.ingest.sniff import kind_of_source
 from broadsheet.ingest.wxr import read_wxr
 from broadsheet.people.models import Author
+from broadsheet.progress import Progress
 from tests.testdata import DATA, NINJS, SEED, WXR, present
 
 # Modest and reproducible: the whole suite shares a 2-core CI machine. The fixtures are

@@ -2,7 +2,7 @@
 
 import io
 
-from broadsheet.ingest.progress import Progress, Tally
+from broadsheet.progress import Progress, Tally
 
 
 class Clock:

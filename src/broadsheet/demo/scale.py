@@ -22,9 +22,9 @@ from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Page
 
+from broadsheet.articles.bulk import insert_child_rows, insert_page_rows
 from broadsheet.articles.models import ArticlePage, ArticleTag, Byline
 from broadsheet.comments.models import Comment
-from broadsheet.ingest.bulk import insert_child_rows, insert_page_rows
 from broadsheet.pagecache.purge import purge_everything
 from broadsheet.people.models import Author
 from broadsheet.sections.models import SectionPage

@@ -17,7 +17,7 @@ import feedparser
 
 from .bodies import plain_text, richest_body
 from .guard import check_body, check_file_size, max_file_bytes, read_bytes
-from .ninjs import MAX_URI, Picture, RefusedFile, Story
+from .items import MAX_URI, Picture, RefusedFile, Story
 
 
 def read_feed(source: Path | str, run) -> None:

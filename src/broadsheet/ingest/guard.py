@@ -19,7 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .ninjs import RefusedFile
+from .items import RefusedFile
 
 # Real ninjs items nest a few levels (an association's renditions, a place's GeoJSON
 # polygons); 64 is far beyond any of them and far below where the schema validator, which

@@ -29,6 +29,8 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
+from broadsheet.articles.models import ArticlePage
+
 from .images import Fetcher, Unfetched
 from .models import RemoteImage
 
@@ -184,8 +186,6 @@ def _with_picture(version, image, remote: RemoteImage):
 
 
 def _story(remote: RemoteImage):
-    from broadsheet.articles.models import ArticlePage
-
     return ArticlePage.objects.filter(pk=remote.page_id).first()
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .bodies import richest_body
 from .guard import BoundedFile, check_body, xml_refusals
-from .ninjs import MAX_URI, Picture, RefusedFile, Story
+from .items import MAX_URI, Picture, RefusedFile, Story
 
 WITHDRAWN = {"canceled", "cancelled", "withheld"}
 

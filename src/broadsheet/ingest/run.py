@@ -13,11 +13,14 @@ from pathlib import Path
 
 from django.db import transaction
 
+from broadsheet.articles.bulk import StoryBatch, index_later
+from broadsheet.progress import Progress, Tally
+
 from . import ninjs
 from .guard import NUL_WARNING, read_json
 from .images import Fetcher
-from .ninjs import RefusedFile, SkippedItem
-from .progress import Progress, Tally
+from .items import RefusedFile, SkippedItem
+from .storywriter import add_new, report, section_named, write
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +50,11 @@ class Run:
     def batch(self):
         """New stories are written in bulk at the end of each file (see bulk.py)."""
         if self._batch is None:
-            from .bulk import StoryBatch
-
             self._batch = StoryBatch(announce=True, defer_index=True)
         return self._batch
 
     def section_page(self, name: str):
         """The section of this name, found (or made) once per run."""
-        from .storywriter import section_named
-
         key = name.casefold()
         if key not in self._sections:
             self._sections[key] = section_named(name)
@@ -64,8 +63,6 @@ class Run:
     def finish(self) -> None:
         """After the last file: index what was written in bulk (committed files only)."""
         if self._batch is not None and self._batch.unindexed:
-            from .bulk import index_later
-
             index_later(self._batch.unindexed)
             self._batch.unindexed = []
 
@@ -136,16 +133,12 @@ class Run:
 
     def write(self, story, label: str) -> None:
         """Write one story on its own (outside the batch) and report it."""
-        from .storywriter import report, write
-
         imported = write(story, path=label, draft=self.draft, fetcher=self.fetcher)
         for warning in imported.warnings:
             self.warn(f"{label}: {warning}")
         (self.created if imported.created else self.updated)(report(imported))
 
     def _flush(self) -> None:
-        from .storywriter import report
-
         if self._batch is not None:
             self._batch.flush()
         for label, imported in self._new:
@@ -180,8 +173,6 @@ def read_ninjs(path: Path, run: Run) -> None:
 
 
 def read_ninjs_item(item: dict, label: str, run: Run) -> None:
-    from .storywriter import add_new
-
     item, extras = ninjs.profile_extensions(item)
     if extras:
         run.warn(f"{label}: properties of the {item['standard'].get('name')} profile ignored: "

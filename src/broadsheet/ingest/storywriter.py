@@ -18,16 +18,17 @@ from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.models import Page
 
-from broadsheet.articles.models import ArticlePage
+from broadsheet.articles.bulk import NewStory
+from broadsheet.articles.models import ArticlePage, Byline
 from broadsheet.frontpage.setup import ensure_home
 from broadsheet.sections.models import SectionPage
 
 from .bodies import InlinePicture
 from .guard import NUL_WARNING, clean_story
 from .images import Fetcher
+from .items import Picture, RefusedFile, Story
 from .late_pictures import first_attempt
 from .models import RemoteImage
-from .ninjs import Picture, RefusedFile, Story
 
 
 @dataclass
@@ -73,8 +74,6 @@ def _fill(page: ArticlePage, story: Story, *, fetcher: Fetcher, remote: list) ->
     page.language = story.language
     page.tags.set(story.tags)
     if story.authors is not None:
-        from broadsheet.articles.models import Byline
-
         page.bylines = [Byline(author=author, sort_order=n)
                         for n, author in enumerate(story.authors)]
     # An embargo still to come schedules the story (the publishing scheduler releases it);
@@ -204,8 +203,6 @@ def add_new(story: Story, *, path, batch, draft: bool = False,
     """A story seen for the first time, published now or a draft: written with `batch` (in
     bulk, see bulk.py) when the batch is flushed. None when it needs the one-at-a-time way
     (an update, an embargo still to come, a take-down); then call write()."""
-    from .bulk import NewStory
-
     embargo = story.embargoed_until
     if story.withdrawn or (embargo and embargo > timezone.now()):
         return None

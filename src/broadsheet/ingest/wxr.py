@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from django.utils import timezone
 from wagtail.contrib.redirects.models import Redirect
 
+from broadsheet.articles.bulk import NewStory, StoryBatch
 from broadsheet.articles.models import ArticlePage
 from broadsheet.comments.models import Comment
 from broadsheet.frontpage.setup import ensure_home
@@ -35,11 +36,10 @@ from broadsheet.people.models import Author
 from broadsheet.sections.models import SectionPage
 
 from .bodies import blocks_from_wordpress, plain_text
-from .bulk import NewStory, StoryBatch
 from .guard import BoundedFile, check_body, xml_refusals
+from .items import Picture, RefusedFile, Story
 from .models import ImportedObject, RemoteImage
-from .ninjs import RefusedFile, Story
-from .storywriter import _free_slug, _record_remote, _set_hero, _with_pictures, write
+from .storywriter import Imported, _free_slug, _record_remote, _set_hero, _with_pictures, write
 
 _PREFIXES = (("excerpt", "excerpt"), ("wordpress.org/export", "wp"),
              ("purl.org/rss/1.0/modules/content", "content"), ("purl.org/dc/elements", "dc"),
@@ -299,8 +299,6 @@ class WordPressImport:
         story.authors = [author] if author else []
         thumbnail = _meta(fields, "_thumbnail_id")
         if thumbnail and self.attachments.get(thumbnail):
-            from .ninjs import Picture
-
             story.pictures = [Picture(uri=self.attachments[thumbnail],
                                       href=self.attachments[thumbnail], alt=story.headline)]
         scheduled = status == "future"
@@ -325,8 +323,6 @@ class WordPressImport:
                                              page.first_published_at)
 
             def after(page, fields=fields, remote=remote, status=status):
-                from .storywriter import Imported
-
                 imported = Imported(page=page, created=True, status=status)
                 _record_remote(page, remote, imported, new=True)
                 for warning in imported.warnings:

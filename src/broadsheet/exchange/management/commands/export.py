@@ -14,7 +14,7 @@ from broadsheet.exchange.ninjs_out import (
     section_of,
     sections_of,
 )
-from broadsheet.ingest.progress import Progress
+from broadsheet.progress import Progress
 
 BATCH = 500
 

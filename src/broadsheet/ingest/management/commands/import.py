@@ -14,11 +14,15 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from broadsheet.frontpage.setup import ensure_home
 from broadsheet.ingest import ninjs
+from broadsheet.ingest.feeds import read_feed
 from broadsheet.ingest.images import Fetcher
-from broadsheet.ingest.progress import Progress
+from broadsheet.ingest.newsml import read_newsml
 from broadsheet.ingest.run import Run, read_ninjs
 from broadsheet.ingest.sniff import kind_of_source
+from broadsheet.ingest.wxr import read_wxr
+from broadsheet.progress import Progress
 
 
 class Command(BaseCommand):
@@ -53,8 +57,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, files, check=False, dry_run=False, draft=False, section=None,
                ninjs_version=None, no_fetch=False, format="auto", **options):
-        from broadsheet.frontpage.setup import ensure_home
-
         if not check:
             ensure_home()  # stories need a home page and a site to have addresses
         # The bar is drawn on the raw stream: Django's wrapper would end every redraw with a
@@ -94,15 +96,9 @@ class Command(BaseCommand):
 
 def _handler(kind: str):
     if kind == "wxr":
-        from broadsheet.ingest.wxr import read_wxr
-
         return read_wxr
     if kind == "feed":
-        from broadsheet.ingest.feeds import read_feed
-
         return read_feed
     if kind == "newsml":
-        from broadsheet.ingest.newsml import read_newsml
-
         return read_newsml
     return read_ninjs

@@ -25,7 +25,7 @@ from wagtail.models import Page, Revision
 from wagtail.search.backends import get_search_backends
 from wagtail.signals import page_published
 
-from broadsheet.articles.models import ArticlePage, ArticleTag, Byline
+from .models import ArticlePage, ArticleTag, Byline
 
 
 @dataclass
