@@ -37,6 +37,28 @@ def get(url: str, headers: dict | None = None):
         return exc.code, dict(exc.headers), exc.read()
 
 
+def publish_story_script(title: str, slug: str) -> str:
+    """`broadsheet shell` code that publishes a story under a new Metro section and prints
+    its id (a test site set up with --no-demo has no stories)."""
+    return f"""
+from broadsheet.frontpage.models import HomePage
+from broadsheet.sections.models import SectionPage
+from broadsheet.articles.models import ArticlePage
+home = HomePage.objects.get()
+section = home.add_child(instance=SectionPage(title="Metro", slug="metro"))
+section.save_revision().publish()
+story = section.add_child(instance=ArticlePage(title={title!r}, slug={slug!r}))
+story.save_revision().publish()
+print(story.pk)
+"""
+
+
+def views_of_script(slug: str) -> str:
+    """`broadsheet shell` code that prints how many views of the story are stored."""
+    return ("from broadsheet.readership.models import PageView\n"
+            f"print('views', PageView.objects.filter(page__slug={slug!r}).count())")
+
+
 def shell(env, code) -> str:
     return subprocess.run([BIN, "shell", "-c", code], env=env, check=True,
                           capture_output=True, text=True, timeout=60).stdout

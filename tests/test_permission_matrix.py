@@ -565,25 +565,24 @@ def edit_others_image(n):
     return image.title == "Renamed by someone else"
 
 
-@action
-def delete_own_image(n):
-    image = n.own_picture
+def _deleted(n, image) -> bool:
     n.post(reverse("wagtailimages:delete", args=[image.pk]))
     return not _image_exists(image)
+
+
+@action
+def delete_own_image(n):
+    return _deleted(n, n.own_picture)
 
 
 @action
 def delete_others_image(n):
-    image = n.others_picture
-    n.post(reverse("wagtailimages:delete", args=[image.pk]))
-    return not _image_exists(image)
+    return _deleted(n, n.others_picture)
 
 
 @action
 def delete_image_in_use(n):
-    image = n.picture_in_use
-    n.post(reverse("wagtailimages:delete", args=[image.pk]))
-    return not _image_exists(image)
+    return _deleted(n, n.picture_in_use)
 
 
 @action
@@ -610,17 +609,13 @@ def replace_own_image_in_use(n):
 @action
 def delete_own_site_icon(n):
     # The masthead is the Admins' to change; deleting its picture would change it for them.
-    image = n.own_site_icon
-    n.post(reverse("wagtailimages:delete", args=[image.pk]))
-    return not _image_exists(image)
+    return _deleted(n, n.own_site_icon)
 
 
 @action
 def delete_own_author_photo(n):
     # Authors are the Editors' to change (author pages and bylines show the photo).
-    image = n.own_author_photo
-    n.post(reverse("wagtailimages:delete", args=[image.pk]))
-    return not _image_exists(image)
+    return _deleted(n, n.own_author_photo)
 
 
 @action

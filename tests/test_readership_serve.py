@@ -11,23 +11,21 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.serving import free_port, get, prepared_site, shell, start_server, stop_server
+from tests.serving import (
+    free_port,
+    get,
+    prepared_site,
+    publish_story_script,
+    shell,
+    start_server,
+    stop_server,
+    views_of_script,
+)
 
 UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
       "Chrome/130.0 Safari/537.36 n{}")
-MAKE = """
-from broadsheet.frontpage.models import HomePage
-from broadsheet.sections.models import SectionPage
-from broadsheet.articles.models import ArticlePage
-home = HomePage.objects.get()
-section = home.add_child(instance=SectionPage(title="Metro", slug="metro"))
-section.save_revision().publish()
-story = section.add_child(instance=ArticlePage(title="Beaconed", slug="beaconed"))
-story.save_revision().publish()
-print(story.pk)
-"""
-COUNT = ("from broadsheet.readership.models import PageView\n"
-         "print('views', PageView.objects.filter(page__slug='beaconed').count())")
+MAKE = publish_story_script("Beaconed", "beaconed")
+COUNT = views_of_script("beaconed")
 
 
 def post_view(port, page_id, n) -> int:

@@ -14,21 +14,19 @@ import urllib.request
 
 import pytest
 
-from tests.serving import free_port, get, prepared_site, shell, start_server, stop_server
+from tests.serving import (
+    free_port,
+    get,
+    prepared_site,
+    publish_story_script,
+    shell,
+    start_server,
+    stop_server,
+    views_of_script,
+)
 
-MAKE = """
-from broadsheet.frontpage.models import HomePage
-from broadsheet.sections.models import SectionPage
-from broadsheet.articles.models import ArticlePage
-home = HomePage.objects.get()
-section = home.add_child(instance=SectionPage(title="Metro", slug="metro"))
-section.save_revision().publish()
-story = section.add_child(instance=ArticlePage(title="Held up", slug="held-up"))
-story.save_revision().publish()
-print(story.pk)
-"""
-COUNT = ("from broadsheet.readership.models import PageView\n"
-         "print('views', PageView.objects.filter(page__slug='held-up').count())")
+MAKE = publish_story_script("Held up", "held-up")
+COUNT = views_of_script("held-up")
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36 r{}"
 # Per kind: far more than the server's threads (2 workers x 4), and together more than the
 # 2,048 connections granian's default backpressure let the two workers hold.
