@@ -565,24 +565,24 @@ def edit_others_image(n):
     return image.title == "Renamed by someone else"
 
 
-def _deleted(n, image) -> bool:
+def _picture_deleted(n, image) -> bool:
     n.post(reverse("wagtailimages:delete", args=[image.pk]))
     return not _image_exists(image)
 
 
 @action
 def delete_own_image(n):
-    return _deleted(n, n.own_picture)
+    return _picture_deleted(n, n.own_picture)
 
 
 @action
 def delete_others_image(n):
-    return _deleted(n, n.others_picture)
+    return _picture_deleted(n, n.others_picture)
 
 
 @action
 def delete_image_in_use(n):
-    return _deleted(n, n.picture_in_use)
+    return _picture_deleted(n, n.picture_in_use)
 
 
 @action
@@ -609,13 +609,13 @@ def replace_own_image_in_use(n):
 @action
 def delete_own_site_icon(n):
     # The masthead is the Admins' to change; deleting its picture would change it for them.
-    return _deleted(n, n.own_site_icon)
+    return _picture_deleted(n, n.own_site_icon)
 
 
 @action
 def delete_own_author_photo(n):
     # Authors are the Editors' to change (author pages and bylines show the photo).
-    return _deleted(n, n.own_author_photo)
+    return _picture_deleted(n, n.own_author_photo)
 
 
 @action
