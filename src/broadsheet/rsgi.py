@@ -170,7 +170,7 @@ class Front:
         from broadsheet.pagecache.wsgi import hits
         from broadsheet.proxy import front_door
 
-        self.app = wsgi.inner
+        self.app = wsgi.after_the_cache
         self.admit = front_door()
         self.hit = hits() or (lambda environ: None)
         serve = settings.BROADSHEET_SERVE

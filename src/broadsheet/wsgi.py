@@ -1,7 +1,7 @@
 """WSGI entry point: the page cache answers hits before Django; misses fall through to it.
 
 `broadsheet serve` runs the async front in rsgi.py, which answers hits itself and hands the
-rest to `inner` in a thread; any other WSGI server runs `application`."""
+rest to `after_the_cache` in a thread; any other WSGI server runs `application`."""
 
 import os
 
@@ -24,9 +24,10 @@ if not os.environ.get("BROADSHEET_SERVER_PROCESS"):
     # Under another WSGI server the site must still follow the configured address; under
     # `broadsheet serve` the console script did it once before the workers started.
     follow_base_url()
-# Behind the front door: what `broadsheet serve`'s async front (rsgi.py) hands to a thread.
-inner = answer_view_beacons(wrap(django_app))
-application = behind_the_proxy(inner)
+# What `broadsheet serve`'s async front (rsgi.py) hands to a thread: it has passed the front
+# door and looked in the page cache already, so the thread does neither again.
+after_the_cache = answer_view_beacons(django_app)
+application = behind_the_proxy(answer_view_beacons(wrap(django_app)))
 
 if os.environ.get("BROADSHEET_SERVER_PROCESS") and settings.BROADSHEET_PUBLISHING["SCHEDULER"]:
     from broadsheet.publishing.scheduler import start_in_process
