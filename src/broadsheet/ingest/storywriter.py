@@ -47,12 +47,14 @@ def section_named(name: str) -> SectionPage:
     if existing:
         return existing
     section = home.add_child(instance=SectionPage(
-        title=name, slug=_free_slug(home, name, fallback="section")))
+        title=name, slug=free_slug(home, name, fallback="section")))
     section.save_revision().publish()
     return section
 
 
-def _free_slug(parent: Page, text: str, *, fallback: str) -> str:
+def free_slug(parent: Page, text: str, *, fallback: str) -> str:
+    """A slug from `text` no child of `parent` has yet (`fallback` when `text` gives none):
+    at most 70 characters, cut between words, numbered "-2", "-3"… when taken."""
     base = slugify(text, allow_unicode=True)
     if len(base) > 70:  # short addresses, cut between words
         base = base[:71].rsplit("-", 1)[0] if "-" in base[:71] else base[:70]
@@ -69,7 +71,7 @@ def _fill(page: ArticlePage, story: Story, *, fetcher: Fetcher, remote: list) ->
     page.title = page.draft_title = story.headline
     page.dek = story.dek
     page.summary = story.summary
-    page.body = _with_pictures(story, fetcher=fetcher, remote=remote)
+    page.body = with_pictures(story, fetcher=fetcher, remote=remote)
     page.byline = story.byline
     page.language = story.language
     page.tags.set(story.tags)
@@ -82,7 +84,7 @@ def _fill(page: ArticlePage, story: Story, *, fetcher: Fetcher, remote: list) ->
     page.go_live_at = embargo if embargo and embargo > timezone.now() else None
 
 
-def _with_pictures(story: Story, *, fetcher: Fetcher, remote: list) -> list:
+def with_pictures(story: Story, *, fetcher: Fetcher, remote: list) -> list:
     """The body with its pictures as image blocks, and the hero set, where files could be
     fetched; pictures that could not be are listed in `remote` as (role, picture, problem)."""
     page_hero = None
@@ -117,7 +119,9 @@ def _with_pictures(story: Story, *, fetcher: Fetcher, remote: list) -> list:
     return body
 
 
-def _set_hero(page: ArticlePage, story: Story) -> None:
+def set_hero(page: ArticlePage, story: Story) -> None:
+    """The page's hero picture and its words from `story.hero` (set by with_pictures); none
+    when its file could not be fetched, so an update never keeps an old hero."""
     if story.hero:
         image, picture = story.hero
         page.hero_image = image
@@ -128,8 +132,10 @@ def _set_hero(page: ArticlePage, story: Story) -> None:
         page.hero_caption = page.hero_credit = page.hero_alt = ""
 
 
-def _record_remote(page: ArticlePage, remote: list, imported: Imported, *,
-                   new: bool = False) -> None:
+def record_remote(page: ArticlePage, remote: list, imported: Imported, *,
+                  new: bool = False) -> None:
+    """Record the pictures with_pictures could not fetch as `RemoteImage` rows of `page`,
+    due for another attempt, each with a warning in `imported`; `new`: the page has none."""
     if not new:  # a new page has none yet: no need to ask
         # A new version of the item starts its pictures afresh, retries included.
         RemoteImage.objects.filter(page=page, role__in=["hero", "inline"]).delete()
@@ -170,19 +176,19 @@ def write(story: Story, *, path, draft: bool = False, fetcher: Fetcher | None = 
     if existing is None:
         section = parent or _refusing_invalid(path, lambda: section_named(story.section))
         page = ArticlePage(source_uri=story.uri, live=False,
-                           slug=_free_slug(section, story.headline, fallback="story"))
+                           slug=free_slug(section, story.headline, fallback="story"))
         _fill(page, story, fetcher=fetcher, remote=remote)
-        _set_hero(page, story)
+        set_hero(page, story)
         _refusing_invalid(path, lambda: section.add_child(instance=page))
     else:
         page = existing.get_latest_revision_as_object()
         _fill(page, story, fetcher=fetcher, remote=remote)
-        _set_hero(page, story)
+        set_hero(page, story)
     revision = _refusing_invalid(path, lambda: page.save_revision(log_action=True))
     imported = Imported(page=page, created=existing is None, status="draft")
     if removed:
         imported.warnings.append(NUL_WARNING.format(count=removed))
-    _record_remote(page, remote, imported)
+    record_remote(page, remote, imported)
     if draft:
         return imported
 
@@ -214,8 +220,8 @@ def add_new(story: Story, *, path, batch, draft: bool = False,
     page = ArticlePage(source_uri=story.uri, live=not draft, title=story.headline[:255],
                        slug=batch.free_slug(section, story.headline), dek=story.dek,
                        summary=story.summary, byline=story.byline, language=story.language)
-    page.body = _with_pictures(story, fetcher=fetcher or Fetcher(), remote=remote)
-    _set_hero(page, story)
+    page.body = with_pictures(story, fetcher=fetcher or Fetcher(), remote=remote)
+    set_hero(page, story)
     if page.live:
         now = timezone.now()
         page.first_published_at = story.first_published or now
@@ -226,7 +232,7 @@ def add_new(story: Story, *, path, batch, draft: bool = False,
         imported.warnings.append(NUL_WARNING.format(count=removed))
 
     def after(page):
-        _record_remote(page, remote, imported, new=True)
+        record_remote(page, remote, imported, new=True)
 
     batch.add(NewStory(parent=section, page=page, tags=story.tags,
                        author_ids=[a.pk for a in story.authors or []], after=[after]))

@@ -39,7 +39,7 @@ from .bodies import blocks_from_wordpress, plain_text
 from .guard import BoundedFile, check_body, xml_refusals
 from .items import Picture, RefusedFile, Story
 from .models import ImportedObject, RemoteImage
-from .storywriter import Imported, _free_slug, _record_remote, _set_hero, _with_pictures, write
+from .storywriter import Imported, free_slug, record_remote, set_hero, with_pictures, write
 
 _PREFIXES = (("excerpt", "excerpt"), ("wordpress.org/export", "wp"),
              ("purl.org/rss/1.0/modules/content", "content"), ("purl.org/dc/elements", "dc"),
@@ -218,7 +218,7 @@ class WordPressImport:
             if section is None:
                 self.batch.forget_tree()
                 section = parent.add_child(instance=SectionPage(
-                    title=title[:255], slug=_free_slug(parent, nicename, fallback="section"),
+                    title=title[:255], slug=free_slug(parent, nicename, fallback="section"),
                     in_navigation=parent.pk == self.home.pk))
                 section.save_revision().publish()
             self._remember("category", nicename, section.pk)
@@ -315,8 +315,8 @@ class WordPressImport:
                                live=status not in DRAFT_STATES,
                                comments="closed" if comments_closed else "open")
             remote: list = []
-            page.body = _with_pictures(story, fetcher=self.run.fetcher, remote=remote)
-            _set_hero(page, story)
+            page.body = with_pictures(story, fetcher=self.run.fetcher, remote=remote)
+            set_hero(page, story)
             if page.live:
                 page.first_published_at = story.first_published or timezone.now()
                 page.last_published_at = max(story.updated or page.first_published_at,
@@ -324,7 +324,7 @@ class WordPressImport:
 
             def after(page, fields=fields, remote=remote, status=status):
                 imported = Imported(page=page, created=True, status=status)
-                _record_remote(page, remote, imported, new=True)
+                record_remote(page, remote, imported, new=True)
                 for warning in imported.warnings:
                     self.run.warn(f"{label}: {warning}")
                 self.new_maps.append(ImportedObject(
@@ -377,13 +377,13 @@ class WordPressImport:
                       or f"(no title {wp_id})",
                       body=blocks_from_wordpress(fields.get("content:encoded", "")))
         remote: list = []
-        body = _with_pictures(story, fetcher=self.run.fetcher, remote=remote)
+        body = with_pictures(story, fetcher=self.run.fetcher, remote=remote)
         created = page is None
         if created:
             parent = parent or self.home
             parent.refresh_from_db()
             page = StandardPage(title=story.headline, body=body, live=False,
-                                slug=_free_slug(parent, fields.get("wp:post_name") or
+                                slug=free_slug(parent, fields.get("wp:post_name") or
                                                 story.headline, fallback="page"))
             parent.add_child(instance=page)
         else:
