@@ -14,8 +14,19 @@ from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Page
 
 from broadsheet.articles.models import ArticlePage
+from broadsheet.comments.imported import add_imported, thread_imported
 from broadsheet.comments.models import Comment
+from broadsheet.ingest.comment_writer import CommentWriter, comment_writer, register_comment_writer
 from broadsheet.ingest.models import ImportedObject, RemoteImage
+from broadsheet.ingest.wxr_read import (
+    WxrAuthor,
+    WxrBlog,
+    WxrCategory,
+    WxrPost,
+    WxrReader,
+    WxrRepeat,
+    WxrTag,
+)
 from broadsheet.masthead.models import StandardPage
 from broadsheet.people.models import Author
 from broadsheet.sections.models import SectionPage
@@ -250,3 +261,112 @@ def test_threads_keep_who_answered_whom_two_levels_deep(home, theme):
         deep += comment.parent_id != comment.reply_to_id
     # The theme-unit-test file nests replies deeper than two levels; they must fold up.
     assert deep
+
+
+def test_reading_an_export_needs_no_database(theme):
+    # No `db` fixture: pytest-django refuses any query, so the reader must make none.
+    reader = WxrReader(THEME)
+    things = list(reader.things())
+    assert isinstance(things[0], WxrBlog)
+    assert things[0].address == "https://wpthemetestdata.wordpress.com"
+    assert reader.fraction == pytest.approx(1, abs=0.01)
+    of = {kind: [t for t in things if isinstance(t, kind)]
+          for kind in (WxrAuthor, WxrCategory, WxrTag, WxrPost, WxrRepeat)}
+    assert [a.name for a in of[WxrAuthor]] == theme.authors
+    assert [c.nicename for c in of[WxrCategory]] == theme.categories
+    assert [t.name for t in of[WxrTag]] == theme.tags
+    first = {}  # the file has items twice: the first of each is read, the others are repeats
+    for item in theme.items:
+        first.setdefault(item["post_id"], item)
+    assert [(p.id, p.kind, p.status, len(p.comments)) for p in of[WxrPost]] == [
+        (i["post_id"], i["post_type"], i["status"], len(i["comments"])) for i in first.values()]
+    assert len(of[WxrRepeat]) == len(theme.items) - len(first) > 0
+    assert reader.attachment_urls() == {i["post_id"]: i["attachment_url"]
+                                        for i in theme.of("attachment")}
+
+
+def one_post(comments: str, *, modified: str = "2025-01-01 10:00:00") -> str:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"
+     xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel><link>https://blog.example.org</link>
+<item><title>Bridge reopens</title><link>https://blog.example.org/bridge/</link>
+<wp:post_id>7</wp:post_id><wp:post_type>post</wp:post_type><wp:status>publish</wp:status>
+<wp:post_date_gmt>2025-01-01 10:00:00</wp:post_date_gmt>
+<wp:post_modified_gmt>{modified}</wp:post_modified_gmt>
+<content:encoded><![CDATA[<p>It is open.</p>]]></content:encoded>{comments}</item>
+</channel></rss>"""
+
+
+def wp_comment(wp_id: int, parent: int = 0, approved: str = "1") -> str:
+    return (f"<wp:comment><wp:comment_id>{wp_id}</wp:comment_id>"
+            f"<wp:comment_author>Reader {wp_id}</wp:comment_author>"
+            f"<wp:comment_date_gmt>2025-01-02 10:00:{wp_id:02}</wp:comment_date_gmt>"
+            f"<wp:comment_content>Comment {wp_id}.</wp:comment_content>"
+            f"<wp:comment_approved>{approved}</wp:comment_approved>"
+            f"<wp:comment_parent>{parent}</wp:comment_parent></wp:comment>")
+
+
+@pytest.fixture
+def spied_writer():
+    """The writer the console app registered at start-up, with each call counted."""
+    registered = comment_writer()
+    assert registered == CommentWriter(add=add_imported, thread=thread_imported)
+    calls = Counter()
+
+    def add(comments):
+        calls["added"] += len(comments)
+        return registered.add(comments)
+
+    def thread(replies):
+        calls["threaded"] += len(replies)
+        return registered.thread(replies)
+
+    register_comment_writer(CommentWriter(add=add, thread=thread))
+    yield calls
+    register_comment_writer(registered)
+
+
+def test_comments_are_written_by_the_comments_app_registered_at_the_top(home, tmp_path,
+                                                                        spied_writer):
+    export = tmp_path / "export.xml"
+    # 3 answers 2, which answers 1: three levels in WordPress, two here.
+    export.write_text(one_post(wp_comment(1) + wp_comment(2, parent=1) + wp_comment(3, parent=2)
+                               + wp_comment(4, approved="hold")))
+    run_import(export)  # a new story: its comments go with the batch
+    assert spied_writer == {"added": 4, "threaded": 2}
+    by_body = {c.body: c for c in Comment.objects.all()}
+    first, second, third = (by_body[f"Comment {n}."] for n in (1, 2, 3))
+    assert (second.parent, second.reply_to) == (first, first)
+    assert (third.parent, third.reply_to) == (first, second)
+    assert by_body["Comment 4."].status == "pending" and first.status == "approved"
+    assert third.created_at == datetime(2025, 1, 2, 10, 0, 3, tzinfo=UTC)
+
+    # An update is written on its own, and so are its new comments; the old ones stay single.
+    export.write_text(one_post(wp_comment(1) + wp_comment(2, parent=1) + wp_comment(3, parent=2)
+                               + wp_comment(4, approved="hold") + wp_comment(5, parent=3),
+                               modified="2025-01-03 10:00:00"))
+    run_import(export)
+    assert spied_writer == {"added": 5, "threaded": 3}
+    fifth = Comment.objects.get(body="Comment 5.")
+    assert (fifth.parent, fifth.reply_to) == (first, third)
+    assert Comment.objects.count() == ImportedObject.objects.filter(kind="comment").count() == 5
+
+
+def test_without_the_comments_app_comments_are_skipped_and_said_so(home, tmp_path,
+                                                                   spied_writer):
+    export = tmp_path / "export.xml"
+    export.write_text(one_post(wp_comment(1) + wp_comment(2, parent=1)))
+    register_comment_writer(None)  # as when the comments app is not installed
+    out, err = run_import(export)
+    assert (f"warning {export}: 2 comments skipped: nothing takes imported comments (the "
+            "comments app is not installed)") in err
+    assert ArticlePage.objects.filter(live=True).count() == 1
+    assert not Comment.objects.exists()
+    assert not ImportedObject.objects.filter(kind="comment").exists()
+
+    register_comment_writer(CommentWriter(add=add_imported, thread=thread_imported))
+    out, err = run_import(export)  # the story is unchanged; its comments come now
+    assert "skipped" in out and "comments skipped" not in err
+    reply = Comment.objects.get(body="Comment 2.")
+    assert reply.parent == reply.reply_to == Comment.objects.get(body="Comment 1.")

@@ -1,7 +1,7 @@
-"""Moving in from WordPress: a WXR export (any size) read as a stream into the newsroom.
+"""Moving in from WordPress: a WXR export (any size) written into the newsroom.
 
-The file is read with iterparse and every item is dropped once written, so memory stays flat
-whatever the size of the export. What becomes what:
+wxr_read.py reads the file as a stream of plain items; this writes each as it comes, so
+memory stays flat whatever the size of the export. What becomes what:
 
 - categories → sections (nested as in WordPress), tags → tags, authors → Author snippets
 - posts → stories (published, draft, or scheduled for their date), with their comments
@@ -12,13 +12,12 @@ whatever the size of the export. What becomes what:
 Everything made is remembered in `ImportedObject` under the export's site address, so running
 the same export again updates nothing that did not change and never makes anything twice.
 Comments keep their WordPress id and the id of the comment they answer there
-(`parent_external_id`), ready for threading.
+(`parent_external_id`), ready for threading. The comment rows themselves are made by the
+comments app, through the writer the top layer registers (comment_writer.py).
 """
 
 from __future__ import annotations
 
-import os
-import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -28,7 +27,6 @@ from wagtail.contrib.redirects.models import Redirect
 
 from broadsheet.articles.bulk import NewStory, StoryBatch
 from broadsheet.articles.models import ArticlePage
-from broadsheet.comments.models import Comment
 from broadsheet.frontpage.setup import ensure_home
 from broadsheet.masthead.models import StandardPage
 from broadsheet.pagecache.purge import purge_everything
@@ -36,45 +34,28 @@ from broadsheet.people.models import Author
 from broadsheet.sections.models import SectionPage
 
 from .bodies import blocks_from_wordpress, plain_text
-from .guard import BoundedFile, check_body, xml_refusals
-from .items import Picture, RefusedFile, Story
+from .comment_writer import NewComment, Reply, comment_writer
+from .items import Picture, Story
 from .models import ImportedObject, RemoteImage
 from .storywriter import Imported, free_slug, record_remote, set_hero, with_pictures, write
+from .wxr_read import (
+    WxrAuthor,
+    WxrBlog,
+    WxrCategory,
+    WxrComment,
+    WxrPost,
+    WxrReader,
+    WxrRepeat,
+    WxrTag,
+)
 
-_PREFIXES = (("excerpt", "excerpt"), ("wordpress.org/export", "wp"),
-             ("purl.org/rss/1.0/modules/content", "content"), ("purl.org/dc/elements", "dc"),
-             ("wellformedweb.org", "wfw"))
-COMMENT_STATUS = {"1": Comment.Status.APPROVED, "approve": Comment.Status.APPROVED,
-                  "0": Comment.Status.PENDING, "hold": Comment.Status.PENDING,
-                  "spam": Comment.Status.REJECTED, "trash": Comment.Status.REJECTED}
+# WordPress's comment_approved → the comments app's status; anything else waits, pending.
+COMMENT_STATUS = {"1": "approved", "approve": "approved", "0": "pending", "hold": "pending",
+                  "spam": "rejected", "trash": "rejected"}
 DRAFT_STATES = {"draft", "pending", "private"}
 NOT_CONTENT = {"nav_menu_item", "wp_navigation", "wp_template", "wp_template_part",
                "wp_global_styles", "wp_block", "revision", "customize_changeset",
                "oembed_cache", "custom_css", "user_request", "wp_font_family", "wp_font_face"}
-
-
-def _name(tag: str) -> str:
-    """"{https://wordpress.org/export/1.2/}post_id" → "wp:post_id", whatever the version."""
-    if tag[:1] != "{":
-        return tag
-    uri, local = tag[1:].split("}", 1)
-    for mark, prefix in _PREFIXES:
-        if mark in uri:
-            return f"{prefix}:{local}"
-    return local
-
-
-def _fields(element) -> dict:
-    """An element's children as {name: text} (the first of each name), plus lists."""
-    out: dict = {}
-    for child in element:
-        name = _name(child.tag)
-        if name in ("category", "wp:comment", "wp:postmeta"):
-            out.setdefault(name + "[]", []).append(child)
-        else:
-            out.setdefault(name, (child.text or "").strip() if name not in (
-                "content:encoded", "excerpt:encoded") else child.text or "")
-    return out
 
 
 def read_wxr(path: Path, run) -> None:
@@ -82,16 +63,18 @@ def read_wxr(path: Path, run) -> None:
 
 
 class WordPressImport:
+    """One export written as one transaction (the run's): what wxr_read.py reads, made."""
+
     def __init__(self, path: Path, run):
         self.path, self.run = Path(path), run
+        self.reader = WxrReader(self.path)
         self.source = ""  # the blog's address: the identity of everything from this export
         self.authors: dict[str, Author | None] = {}
         self.categories: dict[str, tuple[str, str]] = {}  # nicename → (name, parent nicename)
         self.sections: dict[str, SectionPage] = {}
         self.attachments: dict[str, str] = {}  # WordPress id → file address
         self.pages: dict[str, StandardPage] = {}
-        self.orphans: list[tuple[str, dict, str, str]] = []  # pages before their parent
-        self.seen: set[str] = set()  # WordPress ids of the items read so far
+        self.orphans: list[WxrPost] = []  # pages before their parent
         self.batch = StoryBatch() if not run.check else None
         self.home = None if run.check else ensure_home()
         self.memory: dict[str, dict] = {}  # kind → {WordPress id: ImportedObject}, read once
@@ -99,108 +82,57 @@ class WordPressImport:
         # Rows of the stories in the batch, written together after it (see _write_pending).
         self.new_maps: list[ImportedObject] = []
         self.new_redirects: list[Redirect] = []
-        self.new_comments: list[tuple[Comment, datetime, ImportedObject]] = []
+        self.new_comments: list[tuple[NewComment, ImportedObject]] = []
+        self.comments_left = 0  # not imported: no comment writer registered
         if self.batch:
             self.batch.on_flush.append(self._write_pending)
 
-    # Reading ---------------------------------------------------------------------------
-
     def read(self) -> None:
-        size = max(os.path.getsize(self.path), 1) if self.path.exists() else 1
-        with xml_refusals(self.path):
-            if not self.run.check:
-                self._find_attachments()
-            with BoundedFile(self.path) as file:
-                self._stream(file, size)
+        if not self.run.check:
+            self.attachments = self.reader.attachment_urls()
+        for thing in self.reader.things():
+            match thing:
+                case WxrPost() | WxrRepeat():
+                    self._item(thing)
+                    self.run.progress.advance(fraction=self.run.share(self.reader.fraction))
+                case WxrAuthor():
+                    self._author(thing)
+                case WxrCategory():
+                    self.categories[thing.nicename] = (thing.name, thing.parent)
+                case WxrTag() if not self.run.check:
+                    self.batch._tag_id(thing.name[:100])
+                case WxrBlog():
+                    self.source = thing.address
         if self.batch:
             for nicename in list(self.categories):  # categories no post is filed under, too
                 self._section(nicename)
             while self.orphans:  # parents came after their children in the file
                 waiting, self.orphans = self.orphans, []
-                for args in waiting:
-                    self._page(*args)
+                for post in waiting:
+                    self._page(post)
                 if len(self.orphans) == len(waiting):  # parents not in the export at all
-                    for args in self.orphans:
-                        self._page(*args, last_chance=True)
+                    for post in self.orphans:
+                        self._page(post, last_chance=True)
                     self.orphans = []
             self.batch.flush()
+            if self.comments_left:
+                self.run.warn(f"{self.path}: {self.comments_left} comments skipped: nothing "
+                              "takes imported comments (the comments app is not installed); "
+                              "import the file again once it is to add them")
             # Stories written in bulk sent no publish signals: cached pages may list old news.
             purge_everything(data_changed=True)
 
-    def _find_attachments(self) -> None:
-        """A first quick pass for the file address of every attachment, so a post's featured
-        image is found whether its attachment comes before or after it in the export."""
-        with BoundedFile(self.path) as file:
-            self._attachments_in(file)
-
-    def _attachments_in(self, file) -> None:
-        post_id = url = None
-        for _, element in ET.iterparse(file):  # noqa: S314 (see _stream)
-            name = _name(element.tag)
-            if name == "wp:post_id":
-                post_id = (element.text or "").strip()
-            elif name == "wp:attachment_url":
-                url = (element.text or "").strip()
-            elif name == "item":
-                if post_id and url:
-                    self.attachments[post_id] = url
-                post_id = url = None
-                element.clear()
-
-    def _stream(self, file, size: int) -> None:
-        # Expat (Python 3.11+) never fetches external entities and refuses entity expansion
-        # attacks, so an export cannot reach the network or exhaust memory.
-        events = ET.iterparse(file, events=("start", "end"))  # noqa: S314
-        depth, channel, seen_rss = 0, None, False
-        for event, element in events:
-            if event == "start":
-                depth += 1
-                if depth == 1:
-                    seen_rss = element.tag == "rss"
-                elif depth == 2 and element.tag == "channel":
-                    channel = element
-                continue
-            depth -= 1
-            if depth != 2 or channel is None:
-                continue
-            name = _name(element.tag)
-            if name == "item":
-                self._item(element)
-                self.run.progress.advance(fraction=self.run.share(file.tell() / size))
-            elif name == "wp:author":
-                self._author(_fields(element))
-            elif name == "wp:category":
-                fields = _fields(element)
-                nicename = fields.get("wp:category_nicename", "")
-                if nicename:
-                    self.categories[nicename] = (fields.get("wp:cat_name") or nicename,
-                                                 fields.get("wp:category_parent", ""))
-            elif name == "wp:tag":
-                fields = _fields(element)
-                if not self.run.check and fields.get("wp:tag_name"):
-                    self.batch._tag_id(fields["wp:tag_name"][:100])
-            elif name in ("wp:base_blog_url", "link") and not self.source:
-                self.source = (element.text or "").strip().rstrip("/")
-            channel.remove(element)  # done with it: memory stays flat
-        if not seen_rss or channel is None or not self.source:
-            raise RefusedFile(self.path, "is not a WordPress export (WXR): no <rss><channel> "
-                                         "with the blog's address")
-
     # Channel-level things --------------------------------------------------------------
 
-    def _author(self, fields: dict) -> None:
-        login = fields.get("wp:author_login", "")
-        if not login or self.run.check:
+    def _author(self, found: WxrAuthor) -> None:
+        if self.run.check:
             return
-        name = (fields.get("wp:author_display_name")
-                or " ".join(filter(None, (fields.get("wp:author_first_name"),
-                                          fields.get("wp:author_last_name")))) or login)
-        known = self._known("author", login)
+        known = self._known("author", found.login)
         author = Author.objects.filter(pk=known.object_id).first() if known else None
         if author is None:
-            author = Author.objects.create(name=name[:200])
-            self._remember("author", login, author.pk)
-        self.authors[login] = author
+            author = Author.objects.create(name=found.name[:200])
+            self._remember("author", found.login, author.pk)
+        self.authors[found.login] = author
         self.batch.author_names[author.pk] = author.name
 
     def _section(self, nicename: str, name: str = "") -> SectionPage:
@@ -227,30 +159,17 @@ class WordPressImport:
 
     # Items -----------------------------------------------------------------------------
 
-    def _item(self, element) -> None:
-        fields = _fields(element)
-        kind, status = fields.get("wp:post_type", "post"), fields.get("wp:status", "")
-        wp_id = fields.get("wp:post_id", "")
-        label = f"{self.path} post {wp_id}"
-        if not wp_id:
-            raise RefusedFile(self.path, f"item {fields.get('title', '')!r}: no <wp:post_id>")
-        if wp_id in self.seen:
-            # WordPress numbers every item of a site once; a second item with the same
-            # number (export plugins that page through posts write some twice) is the same
-            # post, and two stories from one post would share one identity.
+    def _item(self, post: WxrPost | WxrRepeat) -> None:
+        label = post.label
+        if isinstance(post, WxrRepeat):
             self.run.warn(f"{label}: appears again in the export; the first is imported")
             self.run.skipped(f"skipped {label}: a repeat")
             return
-        self.seen.add(wp_id)
-        check_body(label, fields.get("content:encoded", ""))
-        check_body(label, fields.get("excerpt:encoded", ""), what="the excerpt")
-        for comment in fields.get("wp:comment[]", []):
-            content = comment.findtext("{*}comment_content") or ""
-            check_body(label, content, what="a comment")
+        kind, status = post.kind, post.status
         if kind == "attachment":
-            self.attachments[wp_id] = fields.get("wp:attachment_url", "")
+            self.attachments[post.id] = post.attachment_url
             if not self.run.check:
-                self._attachment(wp_id, fields, label)
+                self._attachment(post)
             return
         if kind in NOT_CONTENT or kind not in ("post", "page"):
             self.run.skipped(f"skipped {label}: a WordPress {kind}, not content")
@@ -262,12 +181,13 @@ class WordPressImport:
             self.run.checked(f"ok {label} ({kind}, {status})")
             return
         if kind == "page":
-            self._page(wp_id, fields, status, label)
+            self._page(post)
         else:
-            self._post(wp_id, fields, status, label)
+            self._post(post)
 
-    def _post(self, wp_id: str, fields: dict, status: str, label: str) -> None:
-        modified = fields.get("wp:post_modified_gmt", "")
+    def _post(self, post: WxrPost) -> None:
+        wp_id, status, label = post.id, post.status, post.label
+        modified = post.modified_gmt
         known = self._known("post", wp_id)
         if self.stories is None:
             self.stories = dict(ArticlePage.objects.filter(
@@ -277,40 +197,36 @@ class WordPressImport:
         if known and existing and known.data.get("modified") == modified \
                 and known.data.get("status") == status:
             self.run.skipped(f"skipped {label}: unchanged since the last import")
-            self._comments(existing, fields, label)
+            self._comments(existing, post)
             return
-        categories = [c for c in fields.get("category[]", []) if c.get("domain") == "category"]
-        tags = [(c.text or "").strip() for c in fields.get("category[]", [])
-                if c.get("domain") == "post_tag"]
-        if categories:
-            first = categories[0]
-            section = self._section(first.get("nicename") or "", (first.text or "").strip())
-            tags += [(c.text or "").strip() for c in categories[1:]]
+        tags = list(post.tags)
+        if post.categories:
+            first = post.categories[0]
+            section = self._section(first.nicename, first.name)
+            tags += [c.name for c in post.categories[1:]]
         else:
             section = self._section("uncategorized", self.run.section or "Uncategorized")
-        when = _gmt(fields.get("wp:post_date_gmt")) or _gmt(fields.get("wp:post_date"))
+        when = _gmt(post.date_gmt) or _gmt(post.date)
         story = Story(uri=self._uri(wp_id),
-                      headline=(fields.get("title") or "").strip()[:255] or f"(no title {wp_id})",
-                      summary=plain_text(fields.get("excerpt:encoded", ""))[:500],
-                      body=blocks_from_wordpress(fields.get("content:encoded", "")),
+                      headline=post.title.strip()[:255] or f"(no title {wp_id})",
+                      summary=plain_text(post.excerpt)[:500],
+                      body=blocks_from_wordpress(post.content),
                       tags=list(dict.fromkeys(t[:100] for t in tags if t)),
                       first_published=when, updated=_gmt(modified) or when)
-        author = self.authors.get(fields.get("dc:creator", ""))
+        author = self.authors.get(post.creator)
         story.authors = [author] if author else []
-        thumbnail = _meta(fields, "_thumbnail_id")
+        thumbnail = post.meta.get("_thumbnail_id", "")
         if thumbnail and self.attachments.get(thumbnail):
             story.pictures = [Picture(uri=self.attachments[thumbnail],
                                       href=self.attachments[thumbnail], alt=story.headline)]
         scheduled = status == "future"
         if scheduled:
             story.embargoed_until = when
-        comments_closed = fields.get("wp:comment_status") == "closed"
+        comments_closed = post.comment_status == "closed"
 
         if existing is None and not scheduled:
             page = ArticlePage(source_uri=story.uri, title=story.headline,
-                               slug=self.batch.free_slug(section,
-                                                         fields.get("wp:post_name") or
-                                                         story.headline),
+                               slug=self.batch.free_slug(section, post.name or story.headline),
                                dek="", summary=story.summary, language="en",
                                live=status not in DRAFT_STATES,
                                comments="closed" if comments_closed else "open")
@@ -322,7 +238,7 @@ class WordPressImport:
                 page.last_published_at = max(story.updated or page.first_published_at,
                                              page.first_published_at)
 
-            def after(page, fields=fields, remote=remote, status=status):
+            def after(page, post=post, remote=remote):
                 imported = Imported(page=page, created=True, status=status)
                 record_remote(page, remote, imported, new=True)
                 for warning in imported.warnings:
@@ -330,9 +246,8 @@ class WordPressImport:
                 self.new_maps.append(ImportedObject(
                     source=self.source, kind="post", external_id=wp_id, object_id=page.pk,
                     data={"modified": modified, "status": status}))
-                self.new_redirects += self._redirect_rows(page, wp_id, "p",
-                                                          fields.get("link", ""))
-                self._comments(page, fields, label, later=True)
+                self.new_redirects += self._redirect_rows(page, wp_id, "p", post.link)
+                self._comments(page, post, later=True)
                 self.run.created(f"imported {_public(page)} ({_state(status)})")
 
             self.batch.add(NewStory(parent=section, page=page, tags=story.tags,
@@ -350,32 +265,30 @@ class WordPressImport:
         for warning in imported.warnings:
             self.run.warn(f"{label}: {warning}")
         self._remember("post", wp_id, page.pk, {"modified": modified, "status": status})
-        self._redirects(page, wp_id, "p", fields.get("link", ""))
-        self._comments(page, fields, label)
+        self._redirects(page, wp_id, "p", post.link)
+        self._comments(page, post)
         line = f"imported {_public(page)} ({_state(status)})"
         (self.run.created if imported.created else self.run.updated)(line)
 
-    def _page(self, wp_id: str, fields: dict, status: str, label: str, *,
-              last_chance: bool = False) -> None:
-        parent_id = fields.get("wp:post_parent", "0")
+    def _page(self, post: WxrPost, *, last_chance: bool = False) -> None:
+        wp_id, status, label = post.id, post.status, post.label
         parent = None
-        if parent_id not in ("", "0"):
-            parent = self.pages.get(parent_id) or self._page_by_wp_id(parent_id)
+        if post.parent_id not in ("", "0"):
+            parent = self.pages.get(post.parent_id) or self._page_by_wp_id(post.parent_id)
             if parent is None and not last_chance:
-                self.orphans.append((wp_id, fields, status, label))
+                self.orphans.append(post)
                 return
         self.batch.forget_tree()
         known = self._known("page", wp_id)
         page = StandardPage.objects.filter(pk=known.object_id).first() if known else None
-        modified = fields.get("wp:post_modified_gmt", "")
+        modified = post.modified_gmt
         if page is not None and known.data.get("modified") == modified \
                 and known.data.get("status") == status:
             self.pages[wp_id] = page
             self.run.skipped(f"skipped {label}: unchanged since the last import")
             return
-        story = Story(uri=self._uri(wp_id), headline=(fields.get("title") or "").strip()[:255]
-                      or f"(no title {wp_id})",
-                      body=blocks_from_wordpress(fields.get("content:encoded", "")))
+        story = Story(uri=self._uri(wp_id), headline=post.title.strip()[:255]
+                      or f"(no title {wp_id})", body=blocks_from_wordpress(post.content))
         remote: list = []
         body = with_pictures(story, fetcher=self.run.fetcher, remote=remote)
         created = page is None
@@ -383,8 +296,8 @@ class WordPressImport:
             parent = parent or self.home
             parent.refresh_from_db()
             page = StandardPage(title=story.headline, body=body, live=False,
-                                slug=free_slug(parent, fields.get("wp:post_name") or
-                                                story.headline, fallback="page"))
+                                slug=free_slug(parent, post.name or story.headline,
+                                               fallback="page"))
             parent.add_child(instance=page)
         else:
             page = page.get_latest_revision_as_object()
@@ -400,9 +313,9 @@ class WordPressImport:
                                        problem=problem[:500])
             self.run.warn(f"{label}: {role} picture {picture.src[:200]} {problem}")
         self._remember("page", wp_id, page.pk, {"modified": modified, "status": status})
-        self._redirects(page, wp_id, "page_id", fields.get("link", ""))
-        if fields.get("wp:comment[]"):
-            self.run.warn(f"{label}: {len(fields['wp:comment[]'])} comments on a page not "
+        self._redirects(page, wp_id, "page_id", post.link)
+        if post.comments:
+            self.run.warn(f"{label}: {len(post.comments)} comments on a page not "
                           "imported (only stories take comments)")
         line = f"imported {_public(page)} (plain page, {_state(status)})"
         (self.run.created if created else self.run.updated)(line)
@@ -411,69 +324,70 @@ class WordPressImport:
         known = self._known("page", wp_id) if wp_id and wp_id != "0" else None
         return StandardPage.objects.filter(pk=known.object_id).first() if known else None
 
-    def _attachment(self, wp_id: str, fields: dict, label: str) -> None:
-        if self._known("attachment", wp_id):
-            self.run.skipped(f"skipped {label}: attachment already imported")
+    def _attachment(self, post: WxrPost) -> None:
+        if self._known("attachment", post.id):
+            self.run.skipped(f"skipped {post.label}: attachment already imported")
             return
-        url = fields.get("wp:attachment_url", "")
-        title = (fields.get("title") or "").strip() or url.rsplit("/", 1)[-1]
+        url = post.attachment_url
+        title = post.title.strip() or url.rsplit("/", 1)[-1]
         image, problem = self.run.fetcher.image_for(url, title=title) if url \
             else (None, "the export gives no file address")
         if image is not None:
-            self._remember("attachment", wp_id, image.pk, {"url": url})
+            self._remember("attachment", post.id, image.pk, {"url": url})
             self.run.created(f"imported picture {url}")
             return
         remote = RemoteImage.objects.create(
-            url=url[:1000], role=RemoteImage.Role.ATTACHMENT, caption=plain_text(
-                fields.get("excerpt:encoded", ""))[:500], alt=title[:250],
-            problem=problem[:500])
-        self._remember("attachment", wp_id, None, {"url": url, "remote_image": remote.pk})
+            url=url[:1000], role=RemoteImage.Role.ATTACHMENT,
+            caption=plain_text(post.excerpt)[:500], alt=title[:250], problem=problem[:500])
+        self._remember("attachment", post.id, None, {"url": url, "remote_image": remote.pk})
         self.run.created(f"recorded remote picture {url}")
-        self.run.warn(f"{label}: picture {url[:200]} {problem}; recorded as a remote image")
+        self.run.warn(f"{post.label}: picture {url[:200]} {problem}; recorded as a remote image")
 
     # Comments and addresses ------------------------------------------------------------
 
-    def _comments(self, page: ArticlePage, fields: dict, label: str, *,
-                  later: bool = False) -> None:
-        elements = fields.get("wp:comment[]", [])
-        if not elements:
+    def _comments(self, page: ArticlePage, post: WxrPost, *, later: bool = False) -> None:
+        if not post.comments:
             return
         seen = self._memory("comment")
-        new, maps = [], []
-        for element in elements:
-            comment = _fields(element)
-            wp_id = comment.get("wp:comment_id", "")
-            if not wp_id or wp_id in seen:
-                continue
-            status = COMMENT_STATUS.get(comment.get("wp:comment_approved", "1"),
-                                        Comment.Status.PENDING)
-            body = plain_text(comment.get("wp:comment_content", ""))[:5000] or "(empty)"
-            when = _gmt(comment.get("wp:comment_date_gmt")) or _gmt(
-                comment.get("wp:comment_date")) or timezone.now()
-            guest = " ".join(plain_text(comment.get("wp:comment_author", "")).split())[:200]
-            new.append((Comment(story_id=page.pk, body=body, status=status,
-                                guest_name=guest), when))
-            parent = comment.get("wp:comment_parent", "0")
-            maps.append(ImportedObject(
-                source=self.source, kind="comment", external_id=wp_id,
-                parent_external_id="" if parent in ("", "0") else parent,
-                data={"author": comment.get("wp:comment_author", "")[:200],
-                      "author_url": comment.get("wp:comment_author_url", "")[:500],
-                      "type": comment.get("wp:comment_type", "") or "comment"}))
+        new = [self._new_comment(page, comment) for comment in post.comments
+               if comment.id and comment.id not in seen]
         if not new:
             return
-        if later:  # a story of the batch: written with the batch's other rows
-            self.new_comments += [(c, when, m) for (c, when), m in zip(new, maps, strict=True)]
+        if comment_writer() is None:
+            self.comments_left += len(new)  # remembered nowhere: a later import adds them
             return
-        Comment.objects.bulk_create([c for c, _ in new])
-        for (comment, when), mapping in zip(new, maps, strict=True):
-            comment.created_at = when  # SQLite and PostgreSQL return ids from bulk inserts
-            mapping.object_id = comment.pk
-        Comment.objects.bulk_update([c for c, _ in new], ["created_at"])
+        if later:  # a story of the batch: written with the batch's other rows
+            self.new_comments += new
+            return
+        self._write_comments(new)
+
+    def _new_comment(self, page: ArticlePage,
+                     comment: WxrComment) -> tuple[NewComment, ImportedObject]:
+        parent = comment.parent_id
+        return (NewComment(
+            story_id=page.pk, status=COMMENT_STATUS.get(comment.approved, "pending"),
+            body=plain_text(comment.content)[:5000] or "(empty)",
+            guest_name=" ".join(plain_text(comment.author).split())[:200],
+            created_at=_gmt(comment.date_gmt) or _gmt(comment.date) or timezone.now(),
+        ), ImportedObject(
+            source=self.source, kind="comment", external_id=comment.id,
+            parent_external_id="" if parent in ("", "0") else parent,
+            data={"author": comment.author[:200], "author_url": comment.author_url[:500],
+                  "type": comment.type or "comment"}))
+
+    def _write_comments(self, new: list[tuple[NewComment, ImportedObject]]) -> None:
+        writer = comment_writer()
+        ids = writer.add([comment for comment, _ in new])
+        maps = [mapping for _, mapping in new]
+        for mapping, pk in zip(maps, ids, strict=True):
+            mapping.object_id = pk
         ImportedObject.objects.bulk_create(maps)
+        known = self._memory("comment")
         for mapping in maps:
-            seen[mapping.external_id] = mapping
-        link_threads(maps, seen)
+            known[mapping.external_id] = mapping
+        replies = thread_replies(maps, known)
+        if replies:
+            writer.thread(replies)
 
     def _write_pending(self) -> None:
         """After a batch: its stories' memory rows, old addresses and comments, in bulk."""
@@ -482,16 +396,7 @@ class WordPressImport:
             self._memory("post")[mapping.external_id] = mapping
         Redirect.objects.bulk_create(self.new_redirects, ignore_conflicts=True)
         if self.new_comments:
-            comments = [c for c, _, _ in self.new_comments]
-            Comment.objects.bulk_create(comments)
-            for comment, when, mapping in self.new_comments:
-                comment.created_at, mapping.object_id = when, comment.pk
-            Comment.objects.bulk_update(comments, ["created_at"])
-            maps = [m for _, _, m in self.new_comments]
-            ImportedObject.objects.bulk_create(maps)
-            for mapping in maps:
-                self._memory("comment")[mapping.external_id] = mapping
-            link_threads(maps, self._memory("comment"))
+            self._write_comments(self.new_comments)
         self.new_maps, self.new_redirects, self.new_comments = [], [], []
 
     def _redirects(self, page, wp_id: str, query: str, link: str) -> None:
@@ -533,11 +438,10 @@ class WordPressImport:
         self._memory(kind)[external_id] = mapping
 
 
-def link_threads(maps: list[ImportedObject], known: dict[str, ImportedObject]) -> int:
-    """Thread the imported comments the way the comments app does: WordPress nests replies
-    without limit, Broadsheet two levels deep, so `parent` is the reply's top-level ancestor
-    and `reply_to` the comment it actually answers. A reply whose parent was not imported
-    stays top-level."""
+def thread_replies(maps: list[ImportedObject], known: dict[str, ImportedObject]) -> list[Reply]:
+    """Who answers whom, among imported comments: for each reply, the comment it answers and
+    the top of its thread, however deep WordPress nested it. A reply whose parent was not
+    imported stays top-level."""
     def imported(external_id: str | None) -> ImportedObject | None:
         found = known.get(external_id) if external_id else None
         return found if found is not None and found.object_id else None
@@ -551,18 +455,9 @@ def link_threads(maps: list[ImportedObject], known: dict[str, ImportedObject]) -
         while (up := imported(root.parent_external_id)) is not None and up.external_id not in seen:
             seen.add(root.external_id)  # a loop in a broken export ends the climb
             root = up
-        replies.append(Comment(pk=mapping.object_id, parent_id=root.object_id,
-                               reply_to_id=answered.object_id))
-    Comment.objects.bulk_update(replies, ["parent", "reply_to"])
-    return len(replies)
-
-
-def _meta(fields: dict, key: str) -> str:
-    for meta in fields.get("wp:postmeta[]", []):
-        values = _fields(meta)
-        if values.get("wp:meta_key") == key:
-            return values.get("wp:meta_value", "")
-    return ""
+        replies.append(Reply(comment_id=mapping.object_id, answers_id=answered.object_id,
+                             thread_id=root.object_id))
+    return replies
 
 
 def _gmt(value: str | None) -> datetime | None:
