@@ -54,9 +54,10 @@ def save(name: str, result: dict) -> None:
     print(json.dumps(result, indent=2))
 
 
-def measure(client, url: str, n: int) -> tuple[float, int]:
+def measure(client, url: str, n: int, before=None) -> tuple[float, int]:
     """Median milliseconds of `n` requests for `url` through the whole middleware stack,
-    after five warming ones (templates, shared caches), and the queries one request makes."""
+    after five warming ones (templates, shared caches), and the queries one request makes.
+    `before()`, if given, runs untimed before each request (a purge)."""
     import time
 
     from django.db import connection
@@ -66,9 +67,13 @@ def measure(client, url: str, n: int) -> tuple[float, int]:
         assert client.get(url).status_code == 200, url
     samples = []
     for _ in range(n):
+        if before:
+            before()
         start = time.perf_counter()
         client.get(url)
         samples.append(time.perf_counter() - start)
+    if before:
+        before()
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
     return median_ms(samples), len(ctx)

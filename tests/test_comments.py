@@ -5,12 +5,15 @@ from broadsheet.comments.models import Comment
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> <b>bold</b> & "quotes"'
 
 
-def test_signed_in_reader_posts_and_sees_the_comment(client, reader, world, make_story):
+def test_signed_in_reader_posts_and_sees_the_comment(client, reader, world, make_story,
+                                                     django_capture_on_commit_callbacks):
     story = make_story(world)
     client.force_login(reader)
     page = client.get(story.url).content.decode()
     assert 'name="body"' in page  # the form is there for a signed-in reader
-    response = client.post(f"/discussion/{story.pk}/post/", {"body": "First!\nSecond line."})
+    with django_capture_on_commit_callbacks(execute=True):  # the purge runs at the commit
+        response = client.post(f"/discussion/{story.pk}/post/",
+                               {"body": "First!\nSecond line."})
     assert response.status_code == 302
     comment = Comment.objects.get()
     assert response["Location"] == f"{story.url}#comment-{comment.pk}"

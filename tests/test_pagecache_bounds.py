@@ -13,7 +13,7 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
-from broadsheet.pagecache import store
+from broadsheet.pagecache import fragments, store
 
 
 @pytest.fixture
@@ -45,8 +45,10 @@ def fetch(app, path, query=""):
 
 
 def pages() -> list[str]:
+    """Whole pages in the store (not the fragments stored beside them)."""
     try:
-        return [n for n in os.listdir(store.root() / "pages") if not n.startswith(".")]
+        return [n for n in os.listdir(store.root() / "pages")
+                if not n.startswith((".", fragments.PREFIX))]
     except FileNotFoundError:
         return []
 

@@ -8,11 +8,13 @@ from django.utils import timezone
 from broadsheet.articles.models import Byline, Correction
 from broadsheet.comments.models import Comment
 from broadsheet.frontpage.models import Spotlight, SpotlightPick
+from broadsheet.pagecache import store
 from broadsheet.people.models import Author
 from broadsheet.readership.folding import rebuild_counts
 from broadsheet.readership.models import PageView
 
 ARTICLE_MAX, HOME_MAX, SECTION_MAX = 15, 16, 12
+ARTICLE_SIGNED_IN_MAX = 7
 
 
 def grow(home, sections, make_story, reader, stories_per_section, comments):
@@ -39,8 +41,12 @@ def grow(home, sections, make_story, reader, stories_per_section, comments):
     return lead
 
 
-def count_queries(client, url):
+def count_queries(client, url, *, fragments_kept: bool = False):
+    """Queries of one render, by default the first after a purge: every fragment of the
+    page (pagecache/fragments.py) and the site lookup worked out afresh."""
     client.get(url)  # warm the shared cache (navigation, Popular), as a running site has it
+    if not fragments_kept:
+        store.purge_all()
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200
@@ -62,6 +68,19 @@ def test_query_budgets(client, home, newsroom, size):
     assert count_queries(client, lead.url) <= ARTICLE_MAX
     assert count_queries(client, home.url) <= HOME_MAX
     assert count_queries(client, section.url) <= SECTION_MAX
+
+
+def test_a_story_from_its_fragments_costs_its_route_and_masthead(client, home, newsroom,
+                                                                 django_user_model):
+    """Everyone the page cache does not serve gets the story from fragments: anonymous, two
+    queries (the story's route, the masthead); a signed-in reader adds their session, their
+    user, their name and whether the thread has anything of theirs."""
+    lead, _ = newsroom(2, 3)
+    client.get(lead.url)
+    assert count_queries(client, lead.url, fragments_kept=True) <= 2
+    client.force_login(django_user_model.objects.create_user(
+        username="newcomer@example.org", email="newcomer@example.org"))
+    assert count_queries(client, lead.url, fragments_kept=True) <= ARTICLE_SIGNED_IN_MAX
 
 
 def test_counts_do_not_grow_with_stories_or_comments(client, home, newsroom, make_story,

@@ -92,11 +92,13 @@ def test_scheduled_story_goes_live_when_due(client, world, make_story):
     assert client.get(f"/world/{story.slug}/").status_code == 200
 
 
-def test_unpublished_story_disappears_everywhere(client, home, world, make_story, public_story):
+def test_unpublished_story_disappears_everywhere(client, home, world, make_story, public_story,
+                                                django_capture_on_commit_callbacks):
     story = make_story(world, "Soon withdrawn headline")
     _promote(story, home.get_site())
     assert "Soon withdrawn headline" in _everywhere(client, home, world, public_story)
-    story.unpublish()
+    with django_capture_on_commit_callbacks(execute=True):  # its purge, at the commit
+        story.unpublish()
     assert client.get(story.url or f"/world/{story.slug}/").status_code == 404
     assert "Soon withdrawn headline" not in _everywhere(client, home, world, public_story)
 

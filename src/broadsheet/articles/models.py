@@ -17,7 +17,7 @@ from broadsheet.assembly import Assembled
 from broadsheet.site_paths import SiteRootPathsPerRequest
 
 from .blocks import ArticleBodyBlock
-from .visibility import restricted_q
+from .visibility import RestrictionsRemembered, restricted_q
 
 # What features add to every teaser, counted inside the teaser query itself (the comments
 # app adds each story's comment count). Features register at start-up, so the content model
@@ -74,7 +74,7 @@ class ArticleTag(TaggedItemBase):
                                  related_name="tagged_items")
 
 
-class ArticlePage(Assembled, SiteRootPathsPerRequest, Page):
+class ArticlePage(Assembled, SiteRootPathsPerRequest, RestrictionsRemembered, Page):
     """A story: headline (the page title), dek, body, and everything around them."""
 
     class Comments(models.TextChoices):

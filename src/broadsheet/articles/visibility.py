@@ -8,6 +8,7 @@ kept in the shared cache and dropped whenever a restriction is saved or deleted.
 from __future__ import annotations
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import PageViewRestriction
@@ -40,8 +41,24 @@ def restricted_q() -> Q:
     return q
 
 
+class RestrictionsRemembered:
+    """Mixin for page models: Wagtail checks a page's view restrictions before serving it,
+    with two queries (the page's ancestors, then their restrictions). A page that is neither
+    at or below a restricted path nor an alias (whose source's restrictions apply) has none,
+    which the remembered paths answer without a query; any other page asks Wagtail."""
+
+    def get_view_restrictions(self):
+        if self.alias_of_id is None and not any(
+                self.path.startswith(p) for p in restricted_paths()):
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
+
+
 def _forget(**kwargs) -> None:
     cache.delete(_KEY)
+    # Again once the change is committed: a reader who asked in between would have put the
+    # paths from before the change back, and a restricted page would be served to everyone.
+    transaction.on_commit(lambda: cache.delete(_KEY))
 
 
 def connect() -> None:

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 from django import forms
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, IntegerField, Q, Subquery
+from django.db.models import Count, Exists, F, IntegerField, Q, Subquery
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from .comment_counts import count_for, visible_q
 from .models import Comment, ModerationAction, Reaction, Report, display_name_of
@@ -293,16 +294,33 @@ def report_comment(comment: Comment, *, user, reason: str, detail: str = "") -> 
 
 
 def story_discussion(story, *, user=None, site=None) -> dict:
-    """What the story page shows of its discussion (context for comments/story_comments)."""
+    """What the story page shows of its discussion (context for comments/story_comments).
+    The thread is read only if shown: the page may have it as a fragment already."""
     state = comments_state(story, rules_for(site))
     # A new story in the editor's preview is not saved: nothing to read or to post to yet.
     saved = story.pk is not None
-    conversation = thread(story, user=user) if saved else Thread(story=story)
+    conversation = (SimpleLazyObject(lambda: thread(story, user=user)) if saved
+                    else Thread(story=story))
     signed_in = user is not None and user.is_authenticated
     return {
         "thread": conversation,
-        "comment_count": conversation.total,
         "comments_state": state,
+        "sorts": SORT_LABELS,
         "comment_form": CommentForm() if signed_in and saved and state != "closed" else None,
         "commenter_name": display_name_of(user) if signed_in else "",
     }
+
+
+def reader_sees_the_shared_thread(story, user) -> str | None:
+    """Which shared copy of a story's thread `user` sees: "anonymous"; "reader" for a
+    signed-in reader with no comment on the story and no Respect given to one (the thread
+    then differs from anyone else's only by the CSRF token); None if theirs is their own."""
+    if user is None or not user.is_authenticated:
+        return "anonymous"
+    if story.pk is None:
+        return None
+    own = Comment.objects.filter(story=story, author=user).values("pk")
+    given = Reaction.objects.filter(reader=user, comment__story=story).values("pk")
+    if Comment.objects.filter(Q(Exists(own)) | Q(Exists(given))).exists():
+        return None
+    return "reader"

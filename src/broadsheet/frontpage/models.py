@@ -10,13 +10,14 @@ from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Orderable, Page
 
+from broadsheet.articles.visibility import RestrictionsRemembered
 from broadsheet.assembly import Assembled
 from broadsheet.site_paths import SiteRootPathsPerRequest
 
 from .routing import route_below
 
 
-class HomePage(Assembled, SiteRootPathsPerRequest, Page):
+class HomePage(Assembled, SiteRootPathsPerRequest, RestrictionsRemembered, Page):
     """The site's front page: lead story, top stories, a block per section, Popular."""
 
     top_stories_count = models.PositiveSmallIntegerField(

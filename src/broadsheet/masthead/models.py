@@ -10,6 +10,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from broadsheet.articles.blocks import ArticleBodyBlock
+from broadsheet.articles.visibility import RestrictionsRemembered
 from broadsheet.site_paths import SiteRootPathsPerRequest
 
 
@@ -45,7 +46,7 @@ class Masthead(BaseSiteSetting):
         verbose_name = "Masthead"
 
 
-class StandardPage(SiteRootPathsPerRequest, Page):
+class StandardPage(SiteRootPathsPerRequest, RestrictionsRemembered, Page):
     """A plain page of the site: About us, Contact, a WordPress page moved in. No byline, no
     date, no comments; it can hold pages below it (Contact > Offices)."""
 

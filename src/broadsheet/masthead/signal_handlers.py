@@ -3,7 +3,7 @@ it purges them all. Also: the navigation's and the site icon's own handlers."""
 
 from __future__ import annotations
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from wagtail.models import Site
 
 from broadsheet.pagecache.purge import purge_everything
@@ -26,5 +26,6 @@ def _on_site_change(sender, instance, created=False, **kwargs):
 def connect() -> None:
     post_save.connect(_on_masthead_change, sender=Masthead, dispatch_uid="pc-masthead")
     post_save.connect(_on_site_change, sender=Site, dispatch_uid="pc-site")
+    post_delete.connect(_on_site_change, sender=Site, dispatch_uid="pc-site-gone")
     navigation.connect()
     icons.connect()

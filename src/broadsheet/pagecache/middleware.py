@@ -18,7 +18,7 @@ class PageCacheMiddleware:
         self.enabled = settings.BROADSHEET_PAGECACHE["ENABLED"]
 
     def __call__(self, request):
-        started = time.time()
+        started = request.pagecache_started = time.time()  # fragments.py: stored only if later
         response = self.get_response(request)
         if self.enabled and self._cacheable(request, response):
             headers = [(k, v) for k, v in response.items() if k.lower() not in _SKIP_HEADERS]

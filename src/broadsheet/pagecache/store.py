@@ -256,6 +256,20 @@ def load_entry(base: Path, key: str):
     return meta["expires"], meta["status"], [(k, v) for k, v in meta["headers"]], body
 
 
+def load_tagged(key: str):
+    """(expires, tags, headers, body) for a fresh stored entry, else None (fragments.py)."""
+    try:
+        with open(root() / "pages" / key, "rb") as fh:
+            data = fh.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    head, _, body = data.partition(b"\n")
+    meta = json.loads(head)
+    if meta["expires"] < time.time():
+        return None
+    return meta["expires"], meta["tags"], meta["headers"], body
+
+
 def load(base: Path, key: str):
     """(status, headers, body) for a fresh cached page, else None."""
     entry = load_entry(base, key)

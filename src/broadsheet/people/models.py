@@ -47,3 +47,8 @@ def unique_author_slug(name: str) -> str:
     while Author.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+def author_tag(author_id: int) -> str:
+    """The page cache's tag for pages showing this author (their page)."""
+    return f"author:{author_id}"

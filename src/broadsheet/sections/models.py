@@ -9,7 +9,11 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
 from broadsheet.articles.models import ArticlePage
-from broadsheet.articles.visibility import restricted_paths, restricted_q
+from broadsheet.articles.visibility import (
+    RestrictionsRemembered,
+    restricted_paths,
+    restricted_q,
+)
 from broadsheet.assembly import Assembled
 from broadsheet.site_paths import SiteRootPathsPerRequest
 
@@ -52,7 +56,7 @@ class StoryPaginator(Paginator):
             .exclude(restricted_q()).order_by().count())
 
 
-class SectionPage(Assembled, SiteRootPathsPerRequest, Page):
+class SectionPage(Assembled, SiteRootPathsPerRequest, RestrictionsRemembered, Page):
     """A section front: its stories, newest first, including those of its subsections."""
 
     intro = models.TextField(blank=True, help_text="One or two sentences shown under the name.")

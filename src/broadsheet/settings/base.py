@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "broadsheet.pagecache.middleware.PageCacheMiddleware",
     "broadsheet.site_paths.middleware",
     "broadsheet.address.middleware",
+    # The site and its home page, remembered between purges (after the public address is set).
+    "broadsheet.masthead.site_lookup.middleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -281,6 +283,9 @@ BROADSHEET_PAGECACHE = {
     # The store's bounds: least recently used pages go first (pagecache/store.py).
     "MAX_PAGES": env_int("BROADSHEET_PAGE_CACHE_MAX_PAGES", 20_000, minimum=10),
     "MAX_MB": env_int("BROADSHEET_PAGE_CACHE_MAX_MB", 1024, minimum=1),
+    # Parts of pages (the story, its widgets, its thread) kept rendered between purges, for
+    # everyone the page cache does not serve: signed-in readers, the first after a purge.
+    "FRAGMENTS": env_bool("BROADSHEET_FRAGMENT_CACHE", True),
 }
 # `broadsheet serve` faces readers directly: a client may not hold a connection open by
 # sending its request slowly (rsgi.py). Headers must arrive within HEADER_SECONDS; a body
