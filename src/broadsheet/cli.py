@@ -21,11 +21,11 @@ def main(argv: list[str] | None = None) -> None:
     if args and not args[0].startswith("-") and args[0] != "help":
         import django
 
-        from broadsheet.masthead.address import follow_base_url
-
         # Every command starts under the configured address (serve, import, setup, ...):
         # a changed BROADSHEET_BASE_URL takes effect with no extra step.
         django.setup()
+        from broadsheet.masthead.address import follow_base_url  # models: after setup()
+
         follow_base_url()
     from django.core.management import execute_from_command_line
 

@@ -18,14 +18,13 @@ import ipaddress
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 _FORWARDED = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_HOST",
               "HTTP_X_FORWARDED_PORT", "HTTP_FORWARDED")
 
 
 def networks(entries: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    from django.core.exceptions import ImproperlyConfigured
-
     found = []
     for entry in entries:
         try:

@@ -30,6 +30,7 @@ after_the_cache = answer_view_beacons(django_app)
 application = behind_the_proxy(answer_view_beacons(wrap(django_app)))
 
 if os.environ.get("BROADSHEET_SERVER_PROCESS") and settings.BROADSHEET_PUBLISHING["SCHEDULER"]:
+    # Only when this process runs the scheduler (it loads the publishing models).
     from broadsheet.publishing.scheduler import start_in_process
 
     start_in_process(settings.BROADSHEET_PUBLISHING["POLL_SECONDS"])

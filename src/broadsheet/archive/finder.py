@@ -10,10 +10,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
 from django.utils.html import escape
+from modelsearch.backends import database
 from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 from wagtail.search.models import IndexEntry
@@ -96,8 +98,6 @@ def _by_relevance(query: str, filters: dict) -> Ranked:
 
 
 def _sqlite_fts() -> bool:
-    from modelsearch.backends import database
-
     get_search_backend()  # decides, once, whether SQLite has FTS5 and Wagtail's table
     return bool(database.USE_SQLITE_FTS)
 
@@ -142,8 +142,6 @@ def _sqlite_by_relevance(stories, query: str) -> Ranked:
 
 
 def _search_config() -> str:
-    from django.conf import settings
-
     return settings.WAGTAILSEARCH_BACKENDS["default"].get("SEARCH_CONFIG", "simple")
 
 

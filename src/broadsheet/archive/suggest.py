@@ -17,6 +17,7 @@ from collections import defaultdict
 
 from django.core.cache import cache
 from django.db import DatabaseError, connection
+from wagtail.search.models import IndexEntry
 
 from .finder import terms
 
@@ -30,8 +31,6 @@ SIMILARITY = 0.75  # difflib's ratio; 0.75 lets through one or two wrong letters
 
 
 def _read_vocabulary() -> dict[str, int]:
-    from wagtail.search.models import IndexEntry
-
     table = IndexEntry._meta.db_table
     if connection.vendor == "sqlite":
         # A temporary view per connection: nothing to migrate, nothing left behind.

@@ -6,6 +6,7 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Stories"
 
     def ready(self):
+        # Models load only once the app registry is ready, hence the imports here.
         from . import indexing, listing, pictures_in_use, visibility
 
         indexing.connect()

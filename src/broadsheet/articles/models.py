@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -58,8 +59,6 @@ class ArticleQuerySet(PageQuerySet):
         the database walk the page table's (content type, first published) index newest
         first and stop after the few shown, instead of sorting every story of a section:
         150 ms at 100,000 stories. Not for lookups by id, which it would slow down."""
-        from django.contrib.contenttypes.models import ContentType
-
         return self.teasers().filter(content_type=ContentType.objects.get_for_model(ArticlePage))
 
     def in_section(self, section: Page) -> ArticleQuerySet:

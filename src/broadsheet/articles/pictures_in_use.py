@@ -8,8 +8,11 @@ script alike.
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models.signals import pre_delete
+from wagtail.images import get_image_model
+from wagtail.models import Page, ReferenceIndex
 
 from .models import ArticlePage
 
@@ -19,10 +22,6 @@ class PictureInUse(PermissionDenied):
 
 
 def live_stories_showing(image) -> list:
-    from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import Page, ReferenceIndex
-
-
     # The page rows of live pages hold their published content, so their references (hero
     # pictures, pictures in the body) are what readers see.
     referring = ReferenceIndex.get_references_to(image).filter(
@@ -42,7 +41,5 @@ def refuse_deleting_pictures_in_use(sender, instance, **kwargs):
 
 
 def connect() -> None:
-    from wagtail.images import get_image_model
-
     pre_delete.connect(refuse_deleting_pictures_in_use, sender=get_image_model(),
                        dispatch_uid="articles-pictures-in-use")

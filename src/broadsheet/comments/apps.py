@@ -6,6 +6,7 @@ class CommentsConfig(AppConfig):
     verbose_name = "Reader comments"
 
     def ready(self):
+        # Models load only once the app registry is ready, hence the imports here.
         from broadsheet.articles.models import add_to_teasers
 
         from . import signal_handlers

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.formats import date_format
+from wagtail.models import Site
 
 from broadsheet.sharedcache import CacheUnavailable
 
@@ -57,15 +58,11 @@ def rules_for_request(request) -> CommentRules:
     key = f"broadsheet:comment-site:{host}"
     site_id = cache.get(key)
     if site_id is None:
-        from wagtail.models import Site
-
         site = Site.find_for_request(request)
         site_id = site.pk if site else 0
         cache.set(key, site_id, 3600)
     rules = cache.get(_RULES_KEY.format(site_id)) if site_id else None
     if rules is None:
-        from wagtail.models import Site
-
         rules = rules_for(Site.objects.filter(pk=site_id).first() if site_id else None)
     return rules
 
@@ -79,8 +76,6 @@ def rules_for(site) -> CommentRules:
         return site
     site_id = getattr(site, "pk", None)
     if site_id is None:
-        from wagtail.models import Site
-
         site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
         if site is None:  # no site configured yet: the defaults, unsaved
             return CommentRules()

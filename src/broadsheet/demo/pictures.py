@@ -7,6 +7,7 @@ import random
 
 from django.core.files.images import ImageFile
 from PIL import Image, ImageDraw, ImageFilter
+from wagtail.images import get_image_model
 
 PALETTES = [
     ((24, 54, 92), (233, 170, 110), (36, 92, 110)),
@@ -71,8 +72,6 @@ def portrait(seed: int, size=(400, 400)) -> bytes:
 
 
 def save_image(title: str, data: bytes):
-    from wagtail.images import get_image_model
-
     name = title.lower().replace(" ", "-")[:40] + ".jpg"
     return get_image_model().objects.create(title=title, file=ImageFile(io.BytesIO(data),
                                                                         name=name))

@@ -7,6 +7,7 @@ class FrontpageConfig(AppConfig):
     verbose_name = "Front page"
 
     def ready(self):
+        # Models load only once the app registry is ready, hence the imports here.
         from . import signal_handlers
 
         signal_handlers.connect()

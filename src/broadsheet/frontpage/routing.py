@@ -7,6 +7,7 @@ instead: one query for the page's id and type, one for the specific page.
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
 from wagtail.models import Page
 from wagtail.url_routing import RouteResult
@@ -33,8 +34,6 @@ def route_below(home: Page, request, path_components: list[str]):
     page_id, content_type_id, live = row
     if not live:
         raise Http404
-    from django.contrib.contenttypes.models import ContentType
-
     model = ContentType.objects.get_for_id(content_type_id).model_class()
     if model is None:
         raise Http404

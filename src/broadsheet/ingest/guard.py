@@ -13,6 +13,7 @@ import math
 import os
 import re
 import sys
+import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from dataclasses import fields, is_dataclass
 from pathlib import Path
@@ -250,8 +251,6 @@ def clean_story(story, label: Path | str) -> int:
 @contextmanager
 def xml_refusals(path: Path | str):
     """Expat's complaints, and Python's about the encoding a file declares, as refusals."""
-    import xml.etree.ElementTree as ET
-
     try:
         yield
     except ET.ParseError as exc:

@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.models import Page
@@ -279,9 +281,6 @@ def _refusing_invalid(path, save):
 
 def report(imported: Imported) -> str:
     """One line for the operator: what happened to the story and where it is."""
-    from django.conf import settings
-    from django.urls import reverse
-
     page = imported.page
     url = page.full_url or page.url_path
     if imported.status == "withdrawn":

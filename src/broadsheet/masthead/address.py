@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from wagtail.models import Site
 
 from broadsheet.address import host_and_port
 from broadsheet.pagecache.store import follow_address
@@ -19,9 +21,6 @@ def follow_base_url() -> bool:
     Called at every start, before anything is served. Pages cached under the old address are
     dropped (their links name it); a database not migrated yet is left alone, `setup` creates
     the Site with the right address."""
-    from django.db import DatabaseError, IntegrityError, transaction
-    from wagtail.models import Site
-
     hostname, port = host_and_port()
     try:
         with transaction.atomic():

@@ -16,8 +16,11 @@ import io
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.images import ImageFile
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from PIL import Image, ImageDraw, ImageFont
+from wagtail.images import get_image_model
 from wagtail.models import Site
 
 from broadsheet.pagecache.purge import purge
@@ -97,8 +100,6 @@ def initial(name: str) -> str:
 
 def draw_icon(letter: str, size: int = DEFAULT_SIZE) -> bytes:
     """A PNG: `letter` in white, centred on a square of the house colour."""
-    from PIL import Image, ImageDraw, ImageFont
-
     image = Image.new("RGB", (size, size), BACKGROUND)
     font = ImageFont.load_default(size=int(size * 0.62))  # Pillow's own font: no files needed
     # The font is a light one; a stroke makes the letter hold up at 16 and 32 pixels.
@@ -110,18 +111,12 @@ def draw_icon(letter: str, size: int = DEFAULT_SIZE) -> bytes:
 
 
 def _save_icon(site_name: str):
-    from django.core.files.images import ImageFile
-    from wagtail.images import get_image_model
-
     data = draw_icon(initial(site_name))
     return get_image_model().objects.create(
         title=f"{site_name} site icon", file=ImageFile(io.BytesIO(data), name="site-icon.png"))
 
 
 def connect() -> None:
-    from wagtail.images import get_image_model
-
-
     post_save.connect(forget_icons, sender=Masthead, dispatch_uid="site-icon-masthead")
     post_save.connect(_forget_if_icon, sender=get_image_model(), dispatch_uid="site-icon-image")
     # A deleted icon has already been unset (SET_NULL, without signals) when post_delete

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.db.models.signals import post_delete
-from wagtail.models import Site
+from wagtail.models import Page, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from broadsheet.sections.models import SectionPage
@@ -37,8 +37,6 @@ def forget_navigation(**kwargs) -> None:
 
 
 def connect() -> None:
-    from wagtail.models import Page
-
     for signal in (page_published, page_unpublished, post_page_move):
         signal.connect(forget_navigation, dispatch_uid=f"nav-{id(signal)}")
     post_delete.connect(forget_navigation, sender=Page, dispatch_uid="nav-delete")

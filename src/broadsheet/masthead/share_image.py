@@ -14,6 +14,8 @@ from pathlib import Path
 
 from django.core.files.images import ImageFile
 from PIL import Image, ImageDraw, ImageFont
+from wagtail.images import get_image_model
+from wagtail.models import Site
 
 from .models import Masthead
 
@@ -84,10 +86,6 @@ def _wrap(pen, text: str, font, room: int) -> list[str]:
 def ensure_default_share_images() -> list:
     """Give every site without a default share image one drawn from its name (and redraw a
     drawn one whose name is out of date). Returns the images drawn."""
-    from wagtail.images import get_image_model
-    from wagtail.models import Site
-
-
     drawn = []
     for site in Site.objects.all():
         name = site.site_name or "Broadsheet"

@@ -1,11 +1,11 @@
 from django.apps import AppConfig
 
+from . import signal_handlers
+
 
 class PagecacheConfig(AppConfig):
     name = "broadsheet.pagecache"
     verbose_name = "Page cache"
 
     def ready(self):
-        from . import signal_handlers
-
         signal_handlers.connect()

@@ -15,10 +15,12 @@ POSIX filesystem shared by the workers of one host.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import re
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -158,8 +160,6 @@ def _maybe_sweep(base: Path, nbytes: int) -> None:
 def sweep(base: Path | None = None) -> int:
     """Remove dead pages, then the least recently used ones while over the limits, then tag
     markers whose page is gone. Returns how many pages went."""
-    import fcntl
-
     base = base or root()
     base.mkdir(parents=True, exist_ok=True)
     with open(base / "sweep.lock", "a") as lock:
@@ -302,8 +302,6 @@ def purge_tags(tags: set[str] | list[str]) -> int:
 
 
 def purge_all() -> None:
-    import shutil
-
     base = root()
     _bump_epoch(base)
     for sub in ("pages", "tags"):

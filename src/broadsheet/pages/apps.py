@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from broadsheet.assembly import assemble_with
+
 
 class PagesConfig(AppConfig):
     """Page assembly: the top layer, the only one that knows every feature. It builds what
@@ -9,8 +11,8 @@ class PagesConfig(AppConfig):
     verbose_name = "Page assembly"
 
     def ready(self):
+        # Models load only once the app registry is ready, hence the imports here.
         from broadsheet.articles.models import ArticlePage
-        from broadsheet.assembly import assemble_with
         from broadsheet.frontpage.models import HomePage
         from broadsheet.sections.models import SectionPage
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig, apps
+from django.contrib.auth.management import create_permissions
 from django.db.models.signals import post_migrate
 
 
@@ -11,9 +12,7 @@ class PublishingConfig(AppConfig):
 
 
 def _ensure_roles(sender, using="default", **kwargs):
-    from django.contrib.auth.management import create_permissions
-
-    from .roles import ensure_roles
+    from .roles import ensure_roles  # models: not importable while apps.py itself loads
 
     # post_migrate reaches this app before apps listed after it have their permissions.
     for app_config in apps.get_app_configs():

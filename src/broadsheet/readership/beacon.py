@@ -14,6 +14,8 @@ import threading
 import time
 from urllib.parse import unquote_plus, urlsplit
 
+from wagtail.models import Page
+
 from .counting import view_from_request
 from .journal import record
 
@@ -40,8 +42,6 @@ class CountablePages:
         return page_id in self.ids
 
     def reload(self) -> None:
-        from wagtail.models import Page
-
         with self.lock:
             self.ids = frozenset(Page.objects.live().public().filter(depth__gt=1)
                                  .values_list("id", flat=True))

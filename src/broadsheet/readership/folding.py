@@ -24,8 +24,10 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import Count, F, Max, Min
+from django.db.models.functions import TruncHour
 from django.utils import timezone
+from wagtail.models import Page
 
 from broadsheet.articles.models import ArticlePage
 from broadsheet.sections.models import SectionPage
@@ -110,9 +112,6 @@ class Folder:
 
     def _page_kinds(self, page_ids: set[int]) -> None:
         """Which pages exist, and for stories, their section (for per-section Popular)."""
-        from wagtail.models import Page
-
-
         unknown = [i for i in page_ids if i not in self.pages]
         if not unknown:
             return
@@ -333,9 +332,6 @@ def rebuild_counts(*, now: datetime | None = None) -> int:
     from those records (views written directly, as the demo does, or kept from before hourly
     counts existed). Hours older than the oldest record keep their counts. A rebuilt score
     puts each hour's unique views at the middle of the hour. Returns the hours rebuilt."""
-    from django.db.models import Count, Min
-    from django.db.models.functions import TruncHour
-
     now = now or timezone.now()
     with transaction.atomic():
         state = FoldState.objects.select_for_update().filter(pk=1).first()

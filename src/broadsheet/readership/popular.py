@@ -24,7 +24,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from broadsheet.articles.models import ArticlePage
@@ -109,9 +109,6 @@ def trending_ids(limit: int = POPULAR_SIZE, *, now=None) -> list[tuple[int, int,
     Read from the hourly counts, not the raw views: the last 60 minutes are this hour so far
     plus the unelapsed share of the previous hour, and likewise for the 60 before (views are
     taken as even within an hour)."""
-    from django.db.models import Sum
-
-
     now = now or timezone.now()
     this_hour = now.replace(minute=0, second=0, microsecond=0)
     f = (now - this_hour).total_seconds() / 3600

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db import models
 from django.utils.functional import cached_property
@@ -47,9 +48,6 @@ class StoryPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        from django.contrib.contenttypes.models import ContentType
-
-
         return (Page.objects.filter(
             content_type=ContentType.objects.get_for_model(ArticlePage), live=True,
             path__startswith=self.section.path, depth__gt=self.section.depth)

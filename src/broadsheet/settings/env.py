@@ -7,6 +7,7 @@ message that names the variable, not surface later as a confusing error deep in 
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -54,8 +55,6 @@ def env_base_url(name: str, default: str) -> str:
     """The site's public address: scheme and host (and port), nothing after them. Every
     absolute link the product writes starts with it, so a path, query or typo here would end
     up in every feed and canonical link: refuse it at start-up instead."""
-    from urllib.parse import urlsplit
-
     raw = os.environ.get(name) or default
     value = raw.strip().rstrip("/")
     try:

@@ -19,6 +19,7 @@ atexit.register(shutil.rmtree, _data_dir, ignore_errors=True)
 # the configured address rather than the request's Host.
 os.environ["BROADSHEET_BASE_URL"] = "http://127.0.0.1:8000"
 
+# Which profile is under test decides what to import: a conditional, so not at the top.
 if os.environ.get("DATABASE_URL"):
     from .production import *  # noqa: F403
 else:

@@ -1,11 +1,11 @@
 from django.apps import AppConfig
 
+from . import signal_handlers
+
 
 class SyndicationConfig(AppConfig):
     name = "broadsheet.syndication"
     verbose_name = "Feeds and sitemaps"
 
     def ready(self):
-        from . import signal_handlers
-
         signal_handlers.connect()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
+from wagtail.images import get_image_model
 
 from .structured import SHARE_KEY
 
@@ -13,8 +14,6 @@ def _forget_share_image(sender, instance, **kwargs):
 
 
 def connect() -> None:
-    from wagtail.images import get_image_model
-
     for signal in (post_save, post_delete):
         signal.connect(_forget_share_image, sender=get_image_model(),
                        dispatch_uid=f"share-image-{id(signal)}")

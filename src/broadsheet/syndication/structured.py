@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from wagtail.images import get_image_model
 
 log = logging.getLogger("broadsheet.syndication")
 # Google asks for images in 16:9, 4:3 and 1:1, at least 1200 px wide.
@@ -43,8 +44,6 @@ def image_urls_by_id(image_id: int, absolute) -> list[str]:
     key = SHARE_KEY.format(image_id)
     paths = cache.get(key)
     if paths is None:
-        from wagtail.images import get_image_model
-
         image = get_image_model().objects.filter(pk=image_id).first()
         try:
             paths = _crop_paths(image) if image else []

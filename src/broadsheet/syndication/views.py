@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from django.conf import settings as django_settings
+from django.contrib.sitemaps import views as sitemap_views
 from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from wagtail.models import Site
@@ -75,9 +79,6 @@ def sitemap_index(request):
 
 
 def sitemap_section(request, section: str):
-    from django.contrib.sitemaps import views as sitemap_views
-
-
     sitemap = sitemap_for(section)
     if sitemap is None:
         raise Http404("No such sitemap")
@@ -91,12 +92,6 @@ NEWS_LIMIT = 1000  # the News sitemap protocol's maximum
 
 
 def news_sitemap(request):
-    from datetime import timedelta
-
-    from django.shortcuts import render
-    from django.utils import timezone
-
-
     site = Site.find_for_request(request)
     stories = (ArticlePage.objects.live().exclude(restricted_q())
                .filter(first_published_at__gte=timezone.now() - timedelta(

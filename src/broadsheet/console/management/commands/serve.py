@@ -8,16 +8,18 @@ Django on a pool of threads.
 from __future__ import annotations
 
 import os
+import resource
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from granian import Granian
+from granian.constants import HTTPModes, Interfaces
+from granian.http import HTTP1Settings
 
 
 def open_connections(wanted: int) -> int:
     """Raise this process's open-file limit (the workers inherit it) so that `wanted`
     connections fit, as far as the hard limit allows; the connections that do fit."""
-    import resource
-
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     spare = 256  # the database, the page cache's files, logs
     need = wanted + spare
@@ -44,10 +46,6 @@ class Command(BaseCommand):
         parser.add_argument("--access-log", action="store_true")
 
     def handle(self, *args, host, port, workers, threads, access_log, **options):
-        from granian import Granian
-        from granian.constants import HTTPModes, Interfaces
-        from granian.http import HTTP1Settings
-
         static_root = settings.STATIC_ROOT
         if not (static_root / "staticfiles.json").exists() and not settings.DEBUG:
             raise CommandError(f"No collected static files in {static_root}: run "
