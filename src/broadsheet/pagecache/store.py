@@ -107,10 +107,9 @@ def store(key: str, *, status: int, headers: list[tuple[str, str]], body: bytes,
         return False
     head = json.dumps({"status": status, "headers": headers, "tags": sorted(tags),
                        "expires": time.time() + max_age}).encode()
+    tag_root = os.path.join(base, "tags")
     for tag in tags:
-        marker = base / "tags" / _safe(tag) / key
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
+        _mark(os.path.join(tag_root, _safe(tag)), key)
     _atomic_write(base / "pages" / key, head + b"\n" + body)
     # A purge may have slipped in between the check above and the write; if so, drop the page
     # so it is rendered afresh (never serve something older than a purge).
@@ -119,6 +118,18 @@ def store(key: str, *, status: int, headers: list[tuple[str, str]], body: bytes,
         return False
     _maybe_sweep(base, len(head) + len(body))
     return True
+
+
+def _mark(tag_dir: str, key: str) -> None:
+    """An empty file: page `key` shows this tag. A page with its widgets has twenty tags, so
+    this is plain os calls, the directory made only when missing."""
+    path = os.path.join(tag_dir, key)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    except FileNotFoundError:
+        os.makedirs(tag_dir, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    os.close(fd)
 
 
 def used(base: Path, key: str) -> None:
