@@ -33,6 +33,8 @@ def main() -> None:
                         help="purge (untimed) before each request: everything (every fragment "
                              "and the site lookup worked out afresh), or the measured page's "
                              "own tag, as a comment or an edit does")
+    parser.add_argument("--signed-in", action="store_true",
+                        help="as a signed-in reader who has not joined the discussion")
     args = parser.parse_args()
     os.environ["BROADSHEET_DATA_DIR"] = str(Path(args.data).resolve())
     os.environ["BROADSHEET_PAGE_CACHE"] = "false"
@@ -46,11 +48,17 @@ def main() -> None:
     from broadsheet.pagecache.store import purge_all, purge_tags
 
     client = Client(HTTP_HOST="127.0.0.1")
+    if args.signed_in:
+        from django.contrib.auth import get_user_model
+
+        reader, _ = get_user_model().objects.get_or_create(
+            username="bench-reader@example.org", defaults={"email": "bench-reader@example.org"})
+        client.force_login(reader)
     urls, story = pages()
     page_ids = {"article": story.pk, "home": story.get_parent().get_parent().pk,
                 "section": story.get_parent().pk}
     result = {"code": str(Path(django.__file__).parents[4]), "data": args.data,
-              "after_purge": args.after_purge}
+              "after_purge": args.after_purge, "signed_in": args.signed_in}
     for name, url in urls.items():
         for _ in range(10):
             assert client.get(url).status_code == 200

@@ -14,7 +14,7 @@ from broadsheet.readership.folding import rebuild_counts
 from broadsheet.readership.models import PageView
 
 ARTICLE_MAX, HOME_MAX, SECTION_MAX = 15, 16, 12
-ARTICLE_SIGNED_IN_MAX = 7
+ARTICLE_SIGNED_IN_MAX = 5
 
 
 def grow(home, sections, make_story, reader, stories_per_section, comments):

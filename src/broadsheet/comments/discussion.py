@@ -14,7 +14,15 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from .comment_counts import count_for, visible_q
-from .models import Comment, ModerationAction, Reaction, Report, display_name_of
+from .models import (
+    Comment,
+    ModerationAction,
+    Reaction,
+    ReaderProfile,
+    Report,
+    display_name_of,
+    public_name,
+)
 from .notifications import notify_reply
 from .rules import (
     CommentRefused,
@@ -302,37 +310,40 @@ def story_discussion(story, *, user=None, site=None) -> dict:
     conversation = (SimpleLazyObject(lambda: thread(story, user=user)) if saved
                     else Thread(story=story))
     signed_in = user is not None and user.is_authenticated
+    thread_kind, name = reader_on_story(story, user)
     return {
         "thread": conversation,
+        "thread_kind": thread_kind,
         "comments_state": state,
         "sorts": SORT_LABELS,
         "comment_form": CommentForm() if signed_in and saved and state != "closed" else None,
-        "commenter_name": display_name_of(user) if signed_in else "",
+        "commenter_name": name,
     }
 
 
-# Asked on every story page a signed-in reader opens. Written out: the ORM's compiling of two
-# EXISTS subqueries cost 3 ms a page, ten times the query itself. The names are the models'
-# own tables; every value is a parameter.
-_JOINED_SQL = (
+# Asked on every story page a signed-in reader opens. Written out: the ORM's compiling of the
+# two EXISTS subqueries cost 3 ms a page, ten times the query itself. The names are the
+# models' own tables; every value is a parameter.
+_READER_ON_STORY_SQL = (
     f"SELECT EXISTS (SELECT 1 FROM {Comment._meta.db_table} "  # noqa: S608
     "WHERE story_id = %s AND author_id = %s) "
     f"OR EXISTS (SELECT 1 FROM {Reaction._meta.db_table} r "
     f"JOIN {Comment._meta.db_table} c ON c.id = r.comment_id "
-    "WHERE r.reader_id = %s AND c.story_id = %s)")
+    "WHERE r.reader_id = %s AND c.story_id = %s), "
+    f"(SELECT display_name FROM {ReaderProfile._meta.db_table} WHERE user_id = %s)")
 
 
-def reader_sees_the_shared_thread(story, user) -> str | None:
-    """Which shared copy of a story's thread `user` sees: "anonymous"; "reader" for a
-    signed-in reader with no comment on the story and no Respect given to one (the thread
-    then differs from anyone else's only by the CSRF token); None if theirs is their own."""
+def reader_on_story(story, user) -> tuple[str | None, str]:
+    """Which shared copy of a story's thread `user` sees, and the name they comment under.
+
+    The copy is "anonymous" for a reader not signed in; "reader" for a signed-in reader with
+    no comment on the story and no Respect given to one (the thread then differs from anyone
+    else's only by the CSRF token); None if theirs is their own."""
     if user is None or not user.is_authenticated:
-        return "anonymous"
+        return "anonymous", ""
     if story.pk is None:
-        return None
+        return None, display_name_of(user)
     with connection.cursor() as cursor:
-        cursor.execute(_JOINED_SQL, [story.pk, user.pk, user.pk, story.pk])
-        (joined,) = cursor.fetchone()
-    if joined:
-        return None
-    return "reader"
+        cursor.execute(_READER_ON_STORY_SQL, [story.pk, user.pk, user.pk, story.pk, user.pk])
+        joined, profile_name = cursor.fetchone()
+    return (None if joined else "reader"), public_name(user, profile_name)

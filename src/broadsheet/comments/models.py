@@ -95,7 +95,12 @@ def display_name_of(user) -> str:
         name = user.reader_profile.display_name
     except ReaderProfile.DoesNotExist:
         name = ""
-    return name or user.get_full_name() or f"Reader {user.pk}"
+    return public_name(user, name)
+
+
+def public_name(user, profile_name: str | None) -> str:
+    """display_name_of, given the name in the reader's profile (None or "" if none)."""
+    return profile_name or user.get_full_name() or f"Reader {user.pk}"
 
 
 class ReaderProfile(models.Model):

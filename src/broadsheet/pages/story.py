@@ -15,7 +15,7 @@ from broadsheet.articles.listing import latest_ids
 from broadsheet.articles.models import ArticlePage
 from broadsheet.comments.discussed import DISCUSSED_TTL_SECONDS, cached_most_discussed_ids
 from broadsheet.comments.discussed import pick as pick_discussed
-from broadsheet.comments.discussion import reader_sees_the_shared_thread, story_discussion
+from broadsheet.comments.discussion import story_discussion
 from broadsheet.frontpage.spotlight import pick_live, spotlight_ids
 from broadsheet.ingest.hotlinking import hotlinked_hero
 from broadsheet.masthead.models import Masthead
@@ -106,8 +106,5 @@ def context_for(story, request) -> dict:
         # Worked out on every request: the response's CSP must let its origin in.
         "hotlinked_hero": hotlinked_hero(
             story, allowed=bool(masthead and masthead.hotlink_wire_pictures)),
-        # Which copy of the thread this reader may share: None for one whose own comments
-        # or reactions are in it (their thread is rendered for them alone).
-        "thread_kind": SimpleLazyObject(lambda: reader_sees_the_shared_thread(story, user)),
         **discussion,
     }
