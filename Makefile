@@ -19,10 +19,13 @@ run: install
 	@.venv/bin/broadsheet serve --host 127.0.0.1 --port $(PORT)
 
 # Debian's Chromium for browser tests (never a downloaded browser), Debian's nginx for the
-# tested HTTPS proxy setup; vnu.jar for HTML checks and Lighthouse for page scores, from npm.
+# tested HTTPS proxy setup, Debian's Varnish with varnish-modules (xkey) for the edge tests;
+# vnu.jar for HTML checks and Lighthouse for page scores, from npm.
 browser-deps:
 	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
 	test -x /usr/sbin/nginx || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx-light"; \
+	test -x /usr/sbin/varnishd || missing="$$missing varnish"; \
+	dpkg -s varnish-modules >/dev/null 2>&1 || missing="$$missing varnish-modules"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) || echo "could not install$$missing: the tests that need it will be skipped"; \

@@ -44,15 +44,6 @@ def fragments_off(settings):
 
 
 @pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run what waits for the commit (purges) as the commit would."""
-    def run(action):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action()
-    return run
-
-
-@pytest.fixture
 def story(world, make_story, django_user_model):
     story = make_story(world, "The harbour story")
     guest = django_user_model.objects.create_user(username="guest@example.org",

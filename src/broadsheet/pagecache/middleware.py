@@ -1,10 +1,13 @@
-"""Stores what Django renders for anonymous readers, tagged with what the page shows."""
+"""Stores what Django renders for anonymous readers, tagged with what the page shows, and
+tells any HTTP cache in front the same (edge/headers.py): what it may share and what it shows."""
 
 from __future__ import annotations
 
 import time
 
 from django.conf import settings
+
+from broadsheet.edge import headers as edge
 
 from . import store
 
@@ -20,21 +23,33 @@ class PageCacheMiddleware:
     def __call__(self, request):
         started = request.pagecache_started = time.time()  # fragments.py: stored only if later
         response = self.get_response(request)
-        if self.enabled and self._cacheable(request, response):
+        # A parameter no page reads (random values, a cache-buster) is answered and never
+        # kept, here or in any cache in front: it would fill them with copies of one page.
+        query = store.normal_query(request.META.get("QUERY_STRING", ""))
+        cacheable = query is not None and self._cacheable(request, response)
+        # Purges keep pages current; the hour is only a backstop. Pages showing a widget with
+        # its own clock (Popular) asked for a shorter life through expires_soon().
+        max_age = getattr(request, "pagecache_max_age", None) or 3600
+        if cacheable:
+            for name, value in edge.shared_headers(request.pagecache_tags, max_age):
+                if name != "Cache-Control" or "Cache-Control" not in response:
+                    response[name] = value
+        elif request.method in ("GET", "HEAD") and self._personal(request, response):
+            response["Cache-Control"] = edge.PERSONAL
+        if self.enabled and cacheable:
             headers = [(k, v) for k, v in response.items() if k.lower() not in _SKIP_HEADERS]
-            # Purges keep pages current; the hour is only a backstop. Pages showing a widget
-            # with its own clock (Popular) asked for a shorter life through expires_soon().
-            max_age = getattr(request, "pagecache_max_age", None) or 3600
-            query = store.normal_query(request.META.get("QUERY_STRING", ""))
-            if query is not None:  # a parameter no page reads: answered, never stored
-                store.store(
-                    store.key_for(request.META.get("HTTP_HOST")
-                                  or request.META.get("SERVER_NAME", ""),
-                                  request.path_info, query),
-                    status=response.status_code, headers=headers, body=response.content,
-                    tags=request.pagecache_tags, max_age=max_age, started_at=started)
-                response["X-Page-Cache"] = "miss"
+            store.store(
+                store.key_for(request.META.get("HTTP_HOST")
+                              or request.META.get("SERVER_NAME", ""), request.path_info, query),
+                status=response.status_code, headers=headers, body=response.content,
+                tags=request.pagecache_tags, max_age=max_age, started_at=started)
+            response["X-Page-Cache"] = "miss"
         return response
+
+    def _personal(self, request, response) -> bool:
+        """For one person: a session, a cookie set (a CSRF token on a form)."""
+        return bool(settings.SESSION_COOKIE_NAME in request.COOKIES or response.cookies
+                    or "private" in response.get("Cache-Control", ""))
 
     def _cacheable(self, request, response) -> bool:
         return (

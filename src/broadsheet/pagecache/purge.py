@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from django.core.cache import cache
 from django.db import transaction
 
+from broadsheet.edge import outbox
+
 from . import store
 from .dependencies import STORIES, page_tag
 
@@ -35,6 +37,7 @@ def purge(tags: Iterable[str], *, using: str | None = None) -> None:
         log.debug("purged %d pages for %s", store.purge_tags(tags), sorted(tags)[:5])
 
     transaction.on_commit(now, using=using)
+    outbox.enqueue(tags, using=using)  # to the caches in front, written with the change
 
 
 def purge_everything(*, data_changed: bool = False, using: str | None = None) -> None:
@@ -48,6 +51,7 @@ def purge_everything(*, data_changed: bool = False, using: str | None = None) ->
             cache.clear()
 
     transaction.on_commit(now, using=using)
+    outbox.enqueue(everything=True, using=using)
 
 
 def tags_for_page(page) -> set[str]:

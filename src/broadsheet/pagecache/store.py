@@ -19,7 +19,6 @@ import fcntl
 import hashlib
 import json
 import os
-import re
 import shutil
 import threading
 import time
@@ -27,6 +26,8 @@ from pathlib import Path
 from urllib.parse import unquote_plus
 
 from django.conf import settings
+
+from broadsheet.tracking import TRACKING
 
 
 def root() -> Path:
@@ -44,11 +45,6 @@ def key_for(host: str, path: str, query: str) -> str:
 # stream of random values fills the disk.
 PAGE_PARAMETERS = frozenset({"q", "section", "author", "since", "until", "page", "sort",
                              "shown", "limit"})
-_TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|gclsrc|dclid|gbraid|wbraid|msclkid|yclid|"
-                       r"twclid|ttclid|igshid|mc_cid|mc_eid|_ga|_gl|_hsenc|_hsmi|mkt_tok|"
-                       r"oly_anon_id|oly_enc_id|vero_id|ref_src|s_cid)$", re.I)
-
-
 def normal_query(query: str) -> str | None:
     """The query string that names a cached page: tracking parameters dropped and the rest in
     order, so `?utm_source=x` is the page itself; None if it has a parameter no page reads
@@ -62,7 +58,7 @@ def normal_query(query: str) -> str | None:
         name = unquote_plus(pair.partition("=")[0])
         if name in PAGE_PARAMETERS:
             kept.append(pair)
-        elif not _TRACKING.match(name):
+        elif not TRACKING.match(name):
             return None
     return "&".join(sorted(kept))
 
@@ -252,8 +248,8 @@ def size_of_store(base: Path | None = None) -> tuple[int, int]:
     return files, total
 
 
-def load_entry(base: Path, key: str):
-    """(expires, status, headers, body) for a fresh cached page, else None."""
+def _fresh(base: Path, key: str) -> tuple[dict, bytes] | None:
+    """The stored entry's header and body, if it is there and has not expired."""
     try:
         with open(base / "pages" / key, "rb") as fh:
             data = fh.read()
@@ -263,21 +259,25 @@ def load_entry(base: Path, key: str):
     meta = json.loads(head)
     if meta["expires"] < time.time():
         return None
+    return meta, body
+
+
+def load_entry(base: Path, key: str):
+    """(expires, status, headers, body) for a fresh cached page, else None."""
+    found = _fresh(base, key)
+    if found is None:
+        return None
+    meta, body = found
     # WSGI servers want (name, value) tuples; JSON gives lists.
     return meta["expires"], meta["status"], [(k, v) for k, v in meta["headers"]], body
 
 
 def load_tagged(key: str):
     """(expires, tags, headers, body) for a fresh stored entry, else None (fragments.py)."""
-    try:
-        with open(root() / "pages" / key, "rb") as fh:
-            data = fh.read()
-    except (FileNotFoundError, NotADirectoryError):
+    found = _fresh(root(), key)
+    if found is None:
         return None
-    head, _, body = data.partition(b"\n")
-    meta = json.loads(head)
-    if meta["expires"] < time.time():
-        return None
+    meta, body = found
     return meta["expires"], meta["tags"], meta["headers"], body
 
 

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "broadsheet.readership",
     "broadsheet.publishing",
     "broadsheet.pagecache",
+    "broadsheet.edge",
     "broadsheet.syndication",
     "broadsheet.archive",
     "broadsheet.ingest",
@@ -286,6 +287,18 @@ BROADSHEET_PAGECACHE = {
     # Parts of pages (the story, its widgets, its thread) kept rendered between purges, for
     # everyone the page cache does not serve: signed-in readers, the first after a purge.
     "FRAGMENTS": env_bool("BROADSHEET_FRAGMENT_CACHE", True),
+}
+# HTTP caches in front (issue 16): where purges go, comma-separated: varnish://host:port,
+# fastly://<service id>, cloudflare://<zone id>, akamai://..., bunny://...; each kind's tag
+# header is sent on every page that may be shared (edge/headers.py).
+BROADSHEET_EDGE = env_list("BROADSHEET_EDGE", [])
+# Purged pages marked stale rather than dropped: served while the cache fetches them again.
+BROADSHEET_EDGE_SOFT_PURGE = env_bool("BROADSHEET_EDGE_SOFT_PURGE", False)
+BROADSHEET_EDGE_CACHE = {
+    # A browser keeps a page this long; a shared cache until a purge (s-maxage).
+    "BROWSER_MAX_AGE": env_int("BROADSHEET_BROWSER_MAX_AGE", 30, minimum=0),
+    "STALE_WHILE_REVALIDATE": env_int("BROADSHEET_STALE_WHILE_REVALIDATE", 30, minimum=0),
+    "STALE_IF_ERROR": env_int("BROADSHEET_STALE_IF_ERROR", 86400, minimum=0),
 }
 # `broadsheet serve` faces readers directly: a client may not hold a connection open by
 # sending its request slowly (rsgi.py). Headers must arrive within HEADER_SECONDS; a body

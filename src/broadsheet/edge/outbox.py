@@ -1,0 +1,118 @@
+"""Purges on their way to the caches in front: written with the change, sent after it commits,
+tried again until each cache has answered.
+
+`enqueue` writes one PendingPurge per configured cache inside the current transaction (a
+rolled-back change purges nothing; a committed one cannot lose its purge), and asks
+django-tasks to deliver once the transaction commits. `deliver` sends everything due, the
+tags of many purges to one cache in one batch, and deletes what the cache confirmed; a cache
+that is down gets the purge again 1, 2, 4 ... seconds later, at most every five minutes, and
+every failure is logged. The scheduler's leader runs `deliver` every second too (apps.py), so
+a purge whose task died with its process still goes out.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import connections, transaction
+from django.utils import timezone
+from django_tasks import task
+
+from .backends import KINDS, EdgeError, backend_for
+from .headers import edge_purge_tags
+from .models import PendingPurge
+
+log = logging.getLogger("broadsheet.edge")
+BATCH_ROWS = 500
+LONGEST_WAIT = timedelta(minutes=5)
+
+
+def enqueue(tags: Iterable[str] = (), *, everything: bool = False,
+            using: str | None = None) -> None:
+    # Only caches Broadsheet can purge; the others get their tag headers (headers.py) and
+    # are reported by `broadsheet edge check`, rather than piling up purges nobody sends.
+    edges = [e for e in settings.BROADSHEET_EDGE if urlsplit(e).scheme in KINDS]
+    if not edges:
+        return
+    tags = [] if everything else sorted(edge_purge_tags(tags))
+    if not tags and not everything:
+        return
+    PendingPurge.objects.using(using).bulk_create(
+        [PendingPurge(edge=edge, tags=tags, everything=everything) for edge in edges])
+    transaction.on_commit(deliver_purges.enqueue, using=using)
+
+
+@task()
+def deliver_purges() -> int:
+    return deliver()
+
+
+def deliver(now=None) -> int:
+    """Send every purge that is due. Returns how many the caches confirmed."""
+    now = now or timezone.now()
+    due = list(PendingPurge.objects.filter(next_attempt_at__lte=now)
+               .order_by("id")[:BATCH_ROWS])
+    by_edge: dict[str, list[PendingPurge]] = defaultdict(list)
+    for row in due:
+        by_edge[row.edge].append(row)
+    confirmed = 0
+    for edge, rows in by_edge.items():
+        tags = sorted({t for row in rows for t in row.tags})
+        try:
+            backend = backend_for(edge)
+            if any(row.everything for row in rows):
+                backend.purge_everything()
+            if tags:
+                backend.purge(tags)
+        except EdgeError as exc:
+            _failed(rows, str(exc), now)
+            continue
+        PendingPurge.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        confirmed += len(rows)
+        log.info("purged %d tags%s at %s", len(tags),
+                 " and everything" if any(r.everything for r in rows) else "", edge)
+    return confirmed
+
+
+def _failed(rows: list[PendingPurge], error: str, now) -> None:
+    for row in rows:
+        row.attempts += 1
+        wait = min(timedelta(seconds=2 ** min(row.attempts - 1, 16)), LONGEST_WAIT)
+        row.next_attempt_at = now + wait
+        row.last_error = error[:1000]
+    PendingPurge.objects.bulk_update(rows, ["attempts", "next_attempt_at", "last_error"])
+    oldest = min(row.created_at for row in rows)
+    log.warning("purge not delivered (%d waiting since %s, attempt %d): %s", len(rows),
+                oldest.isoformat(timespec="seconds"), max(r.attempts for r in rows), error)
+
+
+_sender: list = [None]
+
+
+def tick() -> None:
+    """The scheduler's leader: deliver what is due, if any cache is configured, in a thread
+    of its own (a cache that does not answer takes seconds to fail; publishing must not
+    wait for it)."""
+    running = _sender[0]
+    if not settings.BROADSHEET_EDGE or (running is not None and running.is_alive()):
+        return
+    if not PendingPurge.objects.filter(next_attempt_at__lte=timezone.now()).exists():
+        return
+    _sender[0] = threading.Thread(target=_deliver_in_background, name="broadsheet-edge-purges",
+                                  daemon=True)
+    _sender[0].start()
+
+
+def _deliver_in_background() -> None:
+    try:
+        deliver()
+    except Exception:
+        log.exception("delivering purges failed; the next tick tries again")
+    finally:
+        connections.close_all()  # this thread's own connection
