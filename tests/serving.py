@@ -64,13 +64,19 @@ def shell(env, code) -> str:
                           capture_output=True, text=True, timeout=60).stdout
 
 
+def site_env(data: Path, **extra: str) -> dict:
+    """The environment of an embedded site in `data`, whatever profile the suite itself runs
+    on (not set up yet)."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update(BROADSHEET_DATA_DIR=str(data), **extra)
+    return env
+
+
 def prepared_site(data: Path, port: int, *, demo: bool = False, **extra: str) -> dict:
     """The environment of an embedded site in `data` (set up, with the demo newsroom only if
     asked) served on `port`, whatever profile the suite itself runs on."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(BROADSHEET_DATA_DIR=str(data), BROADSHEET_BASE_URL=f"http://127.0.0.1:{port}",
-               **extra)
+    env = site_env(data, BROADSHEET_BASE_URL=f"http://127.0.0.1:{port}", **extra)
     subprocess.run([BIN, "setup", *([] if demo else ["--no-demo"])], env=env, check=True,
                    capture_output=True, timeout=600 if demo else 180)
     return env

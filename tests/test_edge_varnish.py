@@ -20,6 +20,7 @@ from tests.serving import (
     prepared_site,
     publish_story_script,
     shell,
+    site_env,
     start_server,
     stop_server,
 )
@@ -57,10 +58,7 @@ def edge(tmp_path_factory):
     vcl = data / "broadsheet.vcl"
     vcl.write_text(subprocess.run(
         [BIN, "edge", "vcl", "--backend", f"127.0.0.1:{serve_port}"], check=True,
-        capture_output=True, text=True,
-        env={**{k: v for k, v in os.environ.items()
-                if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")},
-             "BROADSHEET_DATA_DIR": str(data)}).stdout)
+        capture_output=True, text=True, env=site_env(data)).stdout)
     varnish = start_varnish(vcl, edge_port, data / "varnish")
     env = prepared_site(data, edge_port, BROADSHEET_EDGE=f"varnish://127.0.0.1:{edge_port}")
     story_id = int(shell(env, publish_story_script("Harbour wall repaired", "harbour-wall"))

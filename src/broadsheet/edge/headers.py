@@ -15,6 +15,7 @@ group too (edge_purge_tags), so folding never loses a purge.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 GROUP_SIZE = 1000
+PERSONAL = "private, no-store"
 
 
 @dataclass(frozen=True)
@@ -46,15 +48,21 @@ def page_group_tag(page_id: int) -> str:
     return f"pages:{page_id // GROUP_SIZE}"
 
 
-def configured_kinds() -> list[str]:
+def configured_kinds() -> tuple[str, ...]:
     """The kinds of caches in BROADSHEET_EDGE (`varnish://host:port`, `fastly://service`,
     ...), in order, each once."""
+    return _kinds(tuple(settings.BROADSHEET_EDGE))
+
+
+@functools.lru_cache(maxsize=8)
+def _kinds(edges: tuple[str, ...]) -> tuple[str, ...]:
+    # Asked for every page that may be shared: the addresses are parsed once.
     kinds = []
-    for url in settings.BROADSHEET_EDGE:
+    for url in edges:
         kind = urlsplit(url).scheme
         if kind in TAG_HEADERS and kind not in kinds:
             kinds.append(kind)
-    return kinds
+    return tuple(kinds)
 
 
 def fold(tags: Iterable[str], header: TagHeader) -> list[str]:
@@ -99,5 +107,3 @@ def shared_headers(tags: Iterable[str], max_age: int) -> list[tuple[str, str]]:
         headers.append((header.name, header.separator.join(fold(tags, header))))
     return headers
 
-
-PERSONAL = "private, no-store"

@@ -13,16 +13,17 @@ a purge whose task died with its process still goes out.
 from __future__ import annotations
 
 import logging
-import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+
+from broadsheet.ticks import InBackground
 
 from .backends import KINDS, EdgeError, backend_for
 from .headers import edge_purge_tags
@@ -92,27 +93,14 @@ def _failed(rows: list[PendingPurge], error: str, now) -> None:
                 oldest.isoformat(timespec="seconds"), max(r.attempts for r in rows), error)
 
 
-_sender: list = [None]
+_sender = InBackground("broadsheet-edge-purges", lambda: deliver())
 
 
 def tick() -> None:
     """The scheduler's leader: deliver what is due, if any cache is configured, in a thread
     of its own (a cache that does not answer takes seconds to fail; publishing must not
     wait for it)."""
-    running = _sender[0]
-    if not settings.BROADSHEET_EDGE or (running is not None and running.is_alive()):
+    if not settings.BROADSHEET_EDGE or _sender.running:
         return
-    if not PendingPurge.objects.filter(next_attempt_at__lte=timezone.now()).exists():
-        return
-    _sender[0] = threading.Thread(target=_deliver_in_background, name="broadsheet-edge-purges",
-                                  daemon=True)
-    _sender[0].start()
-
-
-def _deliver_in_background() -> None:
-    try:
-        deliver()
-    except Exception:
-        log.exception("delivering purges failed; the next tick tries again")
-    finally:
-        connections.close_all()  # this thread's own connection
+    if PendingPurge.objects.filter(next_attempt_at__lte=timezone.now()).exists():
+        _sender.start()

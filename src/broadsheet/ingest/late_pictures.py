@@ -20,16 +20,16 @@ one. A story an editor has meanwhile given a picture of their own keeps it.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from broadsheet.articles.models import ArticlePage
+from broadsheet.ticks import InBackground
 
 from .images import Fetcher, Unfetched
 from .models import RemoteImage
@@ -232,32 +232,25 @@ def _failed(remote: RemoteImage, problem: Unfetched, now: datetime) -> Attempt:
 
 # In the server: the scheduler's leader looks every few seconds -----------------------------
 
-_pass: list[threading.Thread | None] = [None]
 _last_look = [0.0]
+
+
+def _retry_all() -> None:
+    for attempt in retry_due():
+        log.debug("%s", attempt.line())
+
+
+_pass = InBackground("broadsheet-late-pictures", _retry_all)
 
 
 def tick() -> None:
     """A scheduler tick: when pictures are due and no pass is running, start one in a
     thread of its own (a fetch can take seconds; publishing must not wait for it)."""
-    running = _pass[0]
-    if running is not None and running.is_alive():
+    if _pass.running:
         return
     look_every = min(5, settings.BROADSHEET_INGEST["PICTURE_RETRY_SECONDS"])
     if time.monotonic() - _last_look[0] < look_every:
         return
     _last_look[0] = time.monotonic()
-    if not due().exists():
-        return
-    _pass[0] = threading.Thread(target=_background_pass, name="broadsheet-late-pictures",
-                                daemon=True)
-    _pass[0].start()
-
-
-def _background_pass() -> None:
-    try:
-        for attempt in retry_due():
-            log.debug("%s", attempt.line())
-    except Exception:
-        log.exception("a pass over late pictures failed; the next tick tries again")
-    finally:
-        connections.close_all()  # this thread's own connection
+    if due().exists():
+        _pass.start()

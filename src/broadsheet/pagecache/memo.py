@@ -40,9 +40,3 @@ def remembered(key: Hashable, compute: Callable[[], Any]) -> Any:
             _remembered[key] = value
     return value
 
-
-def forget() -> None:
-    """Drop everything (a change this process knows of before its purge runs)."""
-    with _lock:
-        _remembered.clear()
-        _seen_epoch[0] = None
