@@ -19,7 +19,7 @@ from broadsheet.edge import outbox
 from broadsheet.edge.models import PendingPurge
 from broadsheet.pagecache.purge import purge, purge_everything, stories
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 class Edge(ThreadingHTTPServer):
@@ -62,8 +62,9 @@ def tags_sent(edge) -> set[str]:
             for t in headers.get("xkey-purge", "").split()}
 
 
-def test_a_purge_reaches_the_edge_after_the_commit_with_its_groups(edge):
-    with transaction.atomic():
+def test_a_purge_reaches_the_edge_after_the_commit_with_its_groups(
+        edge, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the commit, when the block ends
         purge(stories([1234]) | {"spotlight"})
         assert PendingPurge.objects.count() == 1  # written with the change
         assert edge.received == []  # nothing sent before the commit
@@ -71,16 +72,18 @@ def test_a_purge_reaches_the_edge_after_the_commit_with_its_groups(edge):
     assert PendingPurge.objects.count() == 0
 
 
-def test_a_rolled_back_change_purges_nothing(edge):
-    with pytest.raises(RuntimeError), transaction.atomic():
+def test_a_rolled_back_change_purges_nothing(edge, django_capture_on_commit_callbacks):
+    with (django_capture_on_commit_callbacks(execute=True) as waiting,
+          pytest.raises(RuntimeError), transaction.atomic()):
         purge(stories([7]))
         raise RuntimeError("the change fails")
+    assert waiting == []
     assert PendingPurge.objects.count() == 0 and edge.received == []
 
 
-def test_an_edge_that_refuses_gets_the_purge_again_later(edge, caplog):
+def test_an_edge_that_refuses_gets_the_purge_again_later(edge, caplog, committed):
     edge.answer = 503
-    purge(stories([5]))
+    committed(lambda: purge(stories([5])))
     row = PendingPurge.objects.get()
     assert row.attempts == 1 and "503" in row.last_error
     assert timezone.now() < row.next_attempt_at <= timezone.now() + timedelta(seconds=2)
@@ -92,9 +95,9 @@ def test_an_edge_that_refuses_gets_the_purge_again_later(edge, caplog):
     assert PendingPurge.objects.count() == 0 and "page:5" in tags_sent(edge)
 
 
-def test_the_wait_doubles_up_to_five_minutes(edge):
+def test_the_wait_doubles_up_to_five_minutes(edge, committed):
     edge.answer = 500
-    purge(stories([9]))
+    committed(lambda: purge(stories([9])))
     waits = []
     for _ in range(12):
         row = PendingPurge.objects.get()
@@ -105,17 +108,17 @@ def test_the_wait_doubles_up_to_five_minutes(edge):
     assert waits[:4] == [2, 4, 8, 16] and max(waits) == 300
 
 
-def test_an_edge_that_is_not_there_keeps_the_purge(settings):
+def test_an_edge_that_is_not_there_keeps_the_purge(settings, committed):
     settings.BROADSHEET_EDGE = ["varnish://127.0.0.1:9"]  # nothing listens on the discard port
-    purge(stories([3]))
+    committed(lambda: purge(stories([3])))
     row = PendingPurge.objects.get()
     assert row.attempts == 1 and "127.0.0.1:9" in row.last_error
 
 
-def test_waiting_purges_go_in_one_batch(edge):
+def test_waiting_purges_go_in_one_batch(edge, committed):
     edge.answer = 500
     for story_id in (1, 2, 3):
-        purge(stories([story_id]))
+        committed(lambda i=story_id: purge(stories([i])))
     edge.received.clear()
     edge.answer = 200
     assert outbox.deliver(now=timezone.now() + timedelta(seconds=5)) == 3
@@ -123,15 +126,15 @@ def test_waiting_purges_go_in_one_batch(edge):
     assert {"page:1", "page:2", "page:3"} <= tags_sent(edge)
 
 
-def test_everything_is_a_ban_and_soft_purges_are_asked_for(edge, settings):
-    purge_everything()
+def test_everything_is_a_ban_and_soft_purges_are_asked_for(edge, settings, committed):
+    committed(purge_everything)
     assert [method for method, _ in edge.received] == ["BAN"]
     settings.BROADSHEET_EDGE_SOFT_PURGE = True
-    purge(stories([4]))
+    committed(lambda: purge(stories([4])))
     assert edge.received[-1][1]["xkey-softpurge"] == "page:4 pages:0"
 
 
-def test_without_an_edge_nothing_is_written(settings):
+def test_without_an_edge_nothing_is_written(settings, committed):
     settings.BROADSHEET_EDGE = []
-    purge(stories([1]))
+    committed(lambda: purge(stories([1])))
     assert PendingPurge.objects.count() == 0
