@@ -8,6 +8,7 @@ Varnish."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from broadsheet.edge import outbox
 from broadsheet.edge.models import PendingPurge
+from broadsheet.pagecache import store
 from broadsheet.pagecache.purge import purge, purge_everything, stories
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +29,7 @@ class Edge(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.received: list[tuple[str, dict]] = []
         self.answer = 200
+        self.on_purge = lambda: None
 
     @property
     def url(self) -> str:
@@ -36,6 +39,7 @@ class Edge(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     def _purge(self):
         self.server.received.append((self.command, dict(self.headers)))
+        self.server.on_purge()
         self.send_response(self.server.answer)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -70,6 +74,25 @@ def test_a_purge_reaches_the_edge_after_the_commit_with_its_groups(
         assert edge.received == []  # nothing sent before the commit
     assert tags_sent(edge) == {"page:1234", "pages:1", "spotlight"}
     assert PendingPurge.objects.count() == 0
+
+
+def test_the_edge_is_purged_only_once_this_host_has_dropped_the_pages(
+        edge, django_capture_on_commit_callbacks):
+    # Purged at the edge while this host still held the page, the edge would fetch the old
+    # page from here again and keep it. Two purges in one change: each reaches the edge
+    # after the page store, whatever their order.
+    for n in (1, 2):
+        store.store(f"page-{n}", status=200, headers=[], body=b"old", tags={f"page:{n}"},
+                    max_age=60, started_at=time.time())
+    held_when_purged = []
+    edge.on_purge = lambda: held_when_purged.append(
+        {f"page:{n}" for n in (1, 2) if store.load_entry(store.root(), f"page-{n}")})
+    with django_capture_on_commit_callbacks(execute=True):
+        purge(stories([1]))
+        purge(stories([2]))
+    assert tags_sent(edge) == {"page:1", "page:2", "pages:0"}
+    for (_, headers), held in zip(edge.received, held_when_purged, strict=True):
+        assert not held & set(headers["xkey-purge"].split())
 
 
 def test_a_rolled_back_change_purges_nothing(edge, django_capture_on_commit_callbacks):

@@ -2,8 +2,8 @@
 tried again until each cache has answered.
 
 `enqueue` writes one PendingPurge per configured cache inside the current transaction (a
-rolled-back change purges nothing; a committed one cannot lose its purge), and asks
-django-tasks to deliver once the transaction commits. `deliver` sends everything due, the
+rolled-back change purges nothing; a committed one cannot lose its purge); once it commits,
+`send_soon` asks django-tasks to deliver. `deliver` sends everything due, the
 tags of many purges to one cache in one batch, and deletes what the cache confirmed; a cache
 that is down gets the purge again 1, 2, 4 ... seconds later, at most every five minutes, and
 every failure is logged. The scheduler's leader runs `deliver` every second too (apps.py), so
@@ -19,7 +19,6 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -35,30 +34,42 @@ LONGEST_WAIT = timedelta(minutes=5)
 
 
 def enqueue(tags: Iterable[str] = (), *, everything: bool = False,
-            using: str | None = None) -> None:
+            using: str | None = None) -> list[int]:
+    """Write the purge for every cache in front, in the current transaction; the rows'
+    ids, for send_soon() once it has committed (pagecache/purge.py calls it once its own
+    store is purged)."""
     # Only caches Broadsheet can purge; the others get their tag headers (headers.py) and
     # are reported by `broadsheet edge check`, rather than piling up purges nobody sends.
     edges = [e for e in settings.BROADSHEET_EDGE if urlsplit(e).scheme in KINDS]
     if not edges:
-        return
+        return []
     tags = [] if everything else sorted(edge_purge_tags(tags))
     if not tags and not everything:
-        return
-    PendingPurge.objects.using(using).bulk_create(
+        return []
+    rows = PendingPurge.objects.using(using).bulk_create(
         [PendingPurge(edge=edge, tags=tags, everything=everything) for edge in edges])
-    transaction.on_commit(deliver_purges.enqueue, using=using)
+    return [row.pk for row in rows]
+
+
+def send_soon(ids: list[int]) -> None:
+    """Deliver these purges now, as a task (at once with the immediate backend)."""
+    if ids:
+        deliver_purges.enqueue(ids)
 
 
 @task()
-def deliver_purges() -> int:
-    return deliver()
+def deliver_purges(ids: list[int] | None = None) -> int:
+    return deliver(ids=ids)
 
 
-def deliver(now=None) -> int:
-    """Send every purge that is due. Returns how many the caches confirmed."""
+def deliver(now=None, ids: list[int] | None = None) -> int:
+    """Send every purge that is due (of `ids`, if given). Returns how many the caches
+    confirmed."""
     now = now or timezone.now()
-    due = list(PendingPurge.objects.filter(next_attempt_at__lte=now)
-               .order_by("id")[:BATCH_ROWS])
+    due = PendingPurge.objects.filter(next_attempt_at__lte=now)
+    if ids is not None:
+        due = due.filter(pk__in=ids)
+    due = list(due.order_by("id")[:BATCH_ROWS])
     by_edge: dict[str, list[PendingPurge]] = defaultdict(list)
     for row in due:
         by_edge[row.edge].append(row)

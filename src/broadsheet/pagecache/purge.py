@@ -8,7 +8,9 @@ means teaching this module, not finding every caller.
 
 A purge runs after the current transaction commits: purged before, a reader fetching the page
 between purge and commit would render and cache the old version again. Outside a transaction
-it runs at once.
+it runs at once. What goes to the caches in front is written in the transaction itself (the
+edge outbox), so a committed change cannot lose its purge there, and is sent once this host's
+pages are gone.
 """
 
 from __future__ import annotations
@@ -33,11 +35,15 @@ def purge(tags: Iterable[str], *, using: str | None = None) -> None:
     if not tags:
         return
 
+    waiting = outbox.enqueue(tags, using=using)  # for the caches in front, with the change
+
     def now():
         log.debug("purged %d pages for %s", store.purge_tags(tags), sorted(tags)[:5])
+        # Only now, and only this purge: a cache in front purged while this host still held
+        # the page would fetch it from here again and keep it.
+        outbox.send_soon(waiting)
 
     transaction.on_commit(now, using=using)
-    outbox.enqueue(tags, using=using)  # to the caches in front, written with the change
 
 
 def purge_everything(*, data_changed: bool = False, using: str | None = None) -> None:
@@ -45,13 +51,15 @@ def purge_everything(*, data_changed: bool = False, using: str | None = None) ->
     (stories written in bulk, which sends no signals: an import, the demo at scale) the
     shared cache's derived data (listings, visibility) goes too."""
 
+    waiting = outbox.enqueue(everything=True, using=using)
+
     def now():
         store.purge_all()
         if data_changed:
             cache.clear()
+        outbox.send_soon(waiting)
 
     transaction.on_commit(now, using=using)
-    outbox.enqueue(everything=True, using=using)
 
 
 def tags_for_page(page) -> set[str]:
