@@ -149,3 +149,11 @@ def test_a_purge_sent_while_the_edge_is_down_arrives_when_it_returns(edge):
     until(lambda: b"Harbour wall reopened" in get(edge["url"])[2], 15.0)
     assert shell(edge["env"], "from broadsheet.edge.models import PendingPurge\n"
                               "print(PendingPurge.objects.count())").split()[-1] == "0"
+
+
+def test_check_reports_what_varnish_answered(edge):
+    out = subprocess.run([BIN, "edge", "check"], env=edge["env"], capture_output=True,
+                         text=True, check=True).stdout
+    # The VCL's status line: xkey.purge's count of pages with the test tag, none.
+    assert f"varnish://127.0.0.1:{edge['base'].rsplit(':', 1)[1]}: purge accepted: " \
+           "200 Purged 0" in out

@@ -111,6 +111,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Every log line of a request, and its error page, name the request's id.
     "broadsheet.requestid.middleware",
+    # Addresses of pages a shared cache may keep, for caches purged by address (edge/urls.py):
+    # outside the page cache's middleware, which decides what may be shared.
+    "broadsheet.edge.urls.RememberURLs",
     # Outermost but for the id, so it stores the response exactly as it leaves Django.
     "broadsheet.pagecache.middleware.PageCacheMiddleware",
     "broadsheet.site_paths.middleware",
@@ -289,9 +292,18 @@ BROADSHEET_PAGECACHE = {
     "FRAGMENTS": env_bool("BROADSHEET_FRAGMENT_CACHE", True),
 }
 # HTTP caches in front (issue 16): where purges go, comma-separated: varnish://host:port,
-# fastly://<service id>, cloudflare://<zone id>, akamai://..., bunny://...; each kind's tag
-# header is sent on every page that may be shared (edge/headers.py).
+# fastly://<service id>, cloudflare://<zone id>, bunny://<pull zone id>, purge-url://host:port
+# (a cache without tags, purged address by address), akamai://... (tag header only); each
+# kind's tag header is sent on every page that may be shared (edge/headers.py).
 BROADSHEET_EDGE = env_list("BROADSHEET_EDGE", [])
+# The CDNs' API tokens, from the environment only (never in BROADSHEET_EDGE, which is logged
+# with every failed purge), and their APIs' addresses (a fake one on loopback in the tests).
+BROADSHEET_FASTLY_TOKEN = env_str("BROADSHEET_FASTLY_TOKEN")
+BROADSHEET_CLOUDFLARE_TOKEN = env_str("BROADSHEET_CLOUDFLARE_TOKEN")
+BROADSHEET_BUNNY_KEY = env_str("BROADSHEET_BUNNY_KEY")
+BROADSHEET_FASTLY_API = env_str("BROADSHEET_FASTLY_API", "https://api.fastly.com")
+BROADSHEET_CLOUDFLARE_API = env_str("BROADSHEET_CLOUDFLARE_API", "https://api.cloudflare.com")
+BROADSHEET_BUNNY_API = env_str("BROADSHEET_BUNNY_API", "https://api.bunny.net")
 # Purged pages marked stale rather than dropped: served while the cache fetches them again.
 BROADSHEET_EDGE_SOFT_PURGE = env_bool("BROADSHEET_EDGE_SOFT_PURGE", False)
 BROADSHEET_EDGE_CACHE = {

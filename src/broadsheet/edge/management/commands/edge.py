@@ -61,12 +61,12 @@ class Command(BaseCommand):
         failed = 0
         for url in settings.BROADSHEET_EDGE:
             try:
-                backend_for(url).purge([CHECK_TAG])
+                answer = backend_for(url).check(CHECK_TAG)
             except EdgeError as exc:
                 failed += 1
                 self.stdout.write(f"{url}: FAILED: {exc}")
             else:
-                self.stdout.write(f"{url}: purge accepted")
+                self.stdout.write(f"{url}: purge accepted: {answer}")
         waiting = PendingPurge.objects.count()
         if waiting:
             oldest = PendingPurge.objects.order_by("created_at").first()
