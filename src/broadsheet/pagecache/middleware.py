@@ -39,8 +39,9 @@ class PageCacheMiddleware:
         elif request.method in ("GET", "HEAD") and self._personal(request, response):
             response["Cache-Control"] = edge.PERSONAL
         variants = None
-        if cacheable and encodings.compressible(response.get("Content-Type", ""),
-                                                len(response.content)):
+        if (cacheable and not response.has_header("Content-Encoding")
+                and encodings.compressible(response.get("Content-Type", ""),
+                                           len(response.content))):
             # Once: the copies are stored, and this reader is sent one of them.
             variants = encodings.compress(response.content)
         if self.enabled and cacheable:
