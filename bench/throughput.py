@@ -5,8 +5,11 @@
 Starts `broadsheet serve` (2 workers) on the demo newsroom and nginx (installed with apt if
 missing) on loopback ports, saves the article page exactly as the server sends it as a static
 file for nginx, and runs the same `wrk` command against both, nginx first and last (the
-reported nginx figure is the mean of the two, which evens out a noisy neighbour). Then reports
-each server worker's RSS after the load, and the page's weight (HTML + CSS + JS, gzip).
+reported nginx figure is the mean of the two, which evens out a noisy neighbour). Broadsheet is
+measured three times in between: the page as it is, and its gzip and brotli copies
+(`Accept-Encoding: gzip` / `br`, issue 16), each against the same nginx reference; with the
+time it takes to make those copies when the page is stored. Then reports each server worker's
+RSS after the load, and the page's weight (HTML + CSS + JS, gzip).
 Everything listens on 127.0.0.1 and is stopped at the end.
 
 With `--uncached` the page cache is off: every request is rendered by Django (from the
@@ -59,8 +62,9 @@ def wait_for(url: str, timeout: float = 30) -> None:
     raise SystemExit(f"{url} did not answer")
 
 
-def wrk(url: str, duration: int, connections: int) -> float:
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", url],
+def wrk(url: str, duration: int, connections: int, accept: str = "") -> float:
+    headers = ["-H", f"Accept-Encoding: {accept}"] if accept else []
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", *headers, url],
                          capture_output=True, text=True, check=True).stdout
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
@@ -117,6 +121,20 @@ def page_weight(base: str, html: bytes) -> dict:
             "srcset": b"srcset=" in html, "lazy_images": html.count(b'loading="lazy"')}
 
 
+def copies_cost(html: bytes) -> dict:
+    """What storing the page costs for its compressed copies, and what they weigh."""
+    from broadsheet.pagecache import encodings
+
+    samples = []
+    for _ in range(50):
+        started = time.perf_counter()
+        copies = encodings.compress(html)
+        samples.append(time.perf_counter() - started)
+    samples.sort()
+    return {"median_ms": round(samples[len(samples) // 2] * 1000, 2),
+            "bytes": {"identity": len(html), **{c: len(b) for c, b in copies.items()}}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=10)
@@ -157,8 +175,12 @@ def main() -> None:
 
         wrk(url, 2, args.connections)  # warm both
         wrk(nginx_url, 2, args.connections)
+        for accept in ("gzip", "br"):
+            wrk(url, 2, args.connections, accept)  # each copy into the workers' memory
         nginx_before = wrk(nginx_url, args.duration, args.connections)
         broadsheet_rps = wrk(url, args.duration, args.connections)
+        coded_rps = {accept: wrk(url, args.duration, args.connections, accept)
+                     for accept in ([] if args.uncached else ["gzip", "br"])}
         nginx_after = wrk(nginx_url, args.duration, args.connections)
         nginx_rps = (nginx_before + nginx_after) / 2
         workers = {pid: rss_mb(pid) for pid in worker_pids(server.pid)}
@@ -178,6 +200,10 @@ def main() -> None:
         "broadsheet_rps": round(broadsheet_rps), "nginx_rps": round(nginx_rps),
         "nginx_runs": [round(nginx_before), round(nginx_after)],
         "ratio_to_nginx": round(broadsheet_rps / nginx_rps, 4 if args.uncached else 2),
+        "by_accept_encoding": {
+            accept: {"broadsheet_rps": round(rps), "ratio_to_nginx": round(rps / nginx_rps, 2)}
+            for accept, rps in coded_rps.items()},
+        "copies_made_when_stored": copies_cost(html),
         "worker_rss_mb_after_load": list(workers.values()),
         "page_weight": weight,
     })

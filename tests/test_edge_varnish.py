@@ -4,6 +4,7 @@ and a purge sent while Varnish does not answer is delivered once it does."""
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import signal
@@ -11,6 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import brotli
 import pytest
 
 from tests.serving import (
@@ -119,6 +121,40 @@ def test_an_edit_reaches_readers_through_the_edge_within_a_second(edge):
     took = until(lambda: b"council says" in get(edge["url"])[2], 1.0)
     assert took < 1.0
     assert b"council says" in get(edge["base"] + "/metro/")[2]  # the section lists it too
+
+
+DECODE = {"br": brotli.decompress, "gzip": gzip.decompress, None: lambda body: body}
+
+
+def get_encoded(url: str, accept: str):
+    """(status, headers with lower-case names, body as sent) for this Accept-Encoding."""
+    status, headers, body = get(url, {"Accept-Encoding": accept})
+    return status, {k.lower(): v for k, v in headers.items()}, body
+
+
+def test_brotli_gzip_and_plain_copies_come_from_the_edge_and_are_one_page(edge):
+    pages = {}
+    for accept, coding in [("gzip, deflate, br, zstd", "br"), ("gzip, br;q=0", "gzip"),
+                           ("identity", None), ("", None), ("br;q=0.5, gzip;q=0", "br")]:
+        for round_ in ("miss or hit", "hit"):
+            status, headers, body = get_encoded(edge["url"], accept)
+            assert status == 200
+            assert headers.get("content-encoding") == coding, (accept, round_)
+            assert "Accept-Encoding" in headers["vary"]
+            assert int(headers["content-length"]) == len(body)
+            pages[accept, round_] = DECODE[coding](body)
+        assert headers["x-edge"] == "hit"
+    assert len(set(pages.values())) == 1
+    assert b"Harbour wall" in pages["", "hit"]
+
+
+def test_a_purge_drops_every_copy_at_the_edge(edge):
+    for accept in ("br", "gzip", ""):
+        get(edge["url"], {"Accept-Encoding": accept})
+    retitle(edge["env"], edge["story"], "Harbour wall inspected")
+    for accept, coding in (("br", "br"), ("gzip", "gzip"), ("", None)):
+        until(lambda a=accept, c=coding: b"wall inspected" in DECODE[c](
+            get_encoded(edge["url"], a)[2]), 1.0)
 
 
 def test_signed_in_readers_never_get_or_leave_a_cached_page(edge):

@@ -60,7 +60,38 @@ sub vcl_recv {
     set req.url = regsuball(req.url, "(?i)(?<=[?&])(?:utm_[a-z0-9_]+|fbclid|gclid|gclsrc|dclid|gbraid|wbraid|msclkid|yclid|twclid|ttclid|igshid|mc_cid|mc_eid|_ga|_gl|_hsenc|_hsmi|mkt_tok|oly_anon_id|oly_enc_id|vero_id|ref_src|s_cid)(?:=[^&]*)?(?:&|$)", "");
     set req.url = regsub(req.url, "[?&]$", "");
     unset req.http.Cookie;
+    # Three copies of a page at most (brotli, gzip, neither), as Broadsheet stores them;
+    # brotli whenever accepted. The choice is kept aside: Varnish rewrites Accept-Encoding to
+    # gzip or nothing once this returns.
+    if (req.http.Accept-Encoding ~ "(?i)\bbr\b" && req.http.Accept-Encoding
+            !~ "(?i)\bbr\s*;\s*q\s*=\s*0(\.0*)?\s*(,|$)") {
+        set req.http.X-Accept-Encoding = "br";
+    } elsif (req.http.Accept-Encoding ~ "(?i)\bgzip\b" && req.http.Accept-Encoding
+            !~ "(?i)\bgzip\s*;\s*q\s*=\s*0(\.0*)?\s*(,|$)") {
+        set req.http.X-Accept-Encoding = "gzip";
+    } else {
+        unset req.http.X-Accept-Encoding;
+    }
     return (hash);
+}
+
+sub vcl_hash {
+    # Each copy is an object of its own: with http_gzip_support (the default) Varnish skips
+    # Accept-Encoding when it matches Vary, meaning to gunzip one gzip copy for everyone.
+    hash_data(req.http.X-Accept-Encoding);
+}
+
+sub vcl_backend_fetch {
+    # Varnish asks the backend for gzip whatever the reader accepts: ask for the reader's
+    # choice, so brotli readers get Broadsheet's brotli copy.
+    if (bereq.http.X-Accept-Encoding) {
+        set bereq.http.Accept-Encoding = bereq.http.X-Accept-Encoding;
+    } elsif (bereq.uncacheable) {
+        # a pass: what the reader sent (Broadsheet does not compress personal pages)
+    } else {
+        unset bereq.http.Accept-Encoding;
+    }
+    unset bereq.http.X-Accept-Encoding;
 }
 
 sub vcl_backend_response {

@@ -6,13 +6,15 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.utils.cache import patch_vary_headers
 
 from broadsheet.edge import headers as edge
 
-from . import store
+from . import encodings, store
 
-# Headers that belong to one response, not to the page.
-_SKIP_HEADERS = {"set-cookie", "date", "vary", "content-length"}
+# Headers that belong to one response, not to the page. (Vary is the page's: a hit says what
+# the miss said, Cookie included, with Accept-Encoding added where there are copies.)
+_SKIP_HEADERS = {"set-cookie", "date", "content-length"}
 
 
 class PageCacheMiddleware:
@@ -36,15 +38,37 @@ class PageCacheMiddleware:
                     response[name] = value
         elif request.method in ("GET", "HEAD") and self._personal(request, response):
             response["Cache-Control"] = edge.PERSONAL
+        variants = None
+        if (cacheable and not response.has_header("Content-Encoding")
+                and encodings.compressible(response.get("Content-Type", ""),
+                                           len(response.content))):
+            # Once: the copies are stored, and this reader is sent one of them.
+            variants = encodings.compress(response.content)
         if self.enabled and cacheable:
             headers = [(k, v) for k, v in response.items() if k.lower() not in _SKIP_HEADERS]
             store.store(
                 store.key_for(request.META.get("HTTP_HOST")
                               or request.META.get("SERVER_NAME", ""), request.path_info, query),
                 status=response.status_code, headers=headers, body=response.content,
-                tags=request.pagecache_tags, max_age=max_age, started_at=started)
+                tags=request.pagecache_tags, max_age=max_age, started_at=started,
+                variants=variants)
             response["X-Page-Cache"] = "miss"
+        if variants:
+            self._send_compressed(request, response, variants)
         return response
+
+    def _send_compressed(self, request, response, variants: dict[str, bytes]) -> None:
+        """The copy the reader accepts, as a hit would send it."""
+        patch_vary_headers(response, ("Accept-Encoding",))
+        coding = encodings.choose(request.META.get("HTTP_ACCEPT_ENCODING", ""),
+                                  tuple(variants))
+        if coding == encodings.IDENTITY:
+            return
+        response.content = variants[coding]
+        response["Content-Encoding"] = coding
+        response["Content-Length"] = str(len(response.content))
+        if response.has_header("ETag"):
+            response["ETag"] = encodings.etag_for(response["ETag"], coding)
 
     def _personal(self, request, response) -> bool:
         """For one person: a session, a cookie set (a CSRF token on a form)."""

@@ -23,6 +23,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote_plus
 
 from django.conf import settings
@@ -96,13 +97,22 @@ def last_purge(base: Path | None = None) -> float:
 
 
 def store(key: str, *, status: int, headers: list[tuple[str, str]], body: bytes,
-          tags: set[str], max_age: int, started_at: float) -> bool:
-    """Store a rendered page unless a purge happened while it was being rendered."""
+          tags: set[str], max_age: int, started_at: float,
+          variants: dict[str, bytes] | None = None) -> bool:
+    """Store a rendered page unless a purge happened while it was being rendered. `variants`
+    are its compressed copies (encodings.py), kept in the same file after the page itself,
+    so that every purge and sweep drops them with it."""
     base = root()
     if started_at <= last_purge(base):
         return False
-    head = json.dumps({"status": status, "headers": headers, "tags": sorted(tags),
-                       "expires": time.time() + max_age}).encode()
+    now = time.time()
+    meta = {"status": status, "headers": headers, "tags": sorted(tags),
+            "expires": now + max_age, "stored": now}
+    if variants:
+        meta["length"] = len(body)
+        meta["codings"] = [[coding, len(data)] for coding, data in variants.items()]
+        body = b"".join([body, *variants.values()])
+    head = json.dumps(meta).encode()
     tag_root = os.path.join(base, "tags")
     for tag in tags:
         _mark(os.path.join(tag_root, _safe(tag)), key)
@@ -248,8 +258,18 @@ def size_of_store(base: Path | None = None) -> tuple[int, int]:
     return files, total
 
 
-def _fresh(base: Path, key: str) -> tuple[dict, bytes] | None:
-    """The stored entry's header and body, if it is there and has not expired."""
+class Entry(NamedTuple):
+    expires: float
+    stored: float
+    status: int
+    headers: list[tuple[str, str]]
+    codings: tuple[str, ...]  # the compressed copies stored (encodings.py)
+    coding: str  # which copy `body` is
+    body: bytes
+
+
+def _read(base: Path, key: str) -> tuple[dict, bytes] | None:
+    """The stored entry's header and bytes, if it is there and has not expired."""
     try:
         with open(base / "pages" / key, "rb") as fh:
             data = fh.read()
@@ -262,29 +282,41 @@ def _fresh(base: Path, key: str) -> tuple[dict, bytes] | None:
     return meta, body
 
 
-def load_entry(base: Path, key: str):
-    """(expires, status, headers, body) for a fresh cached page, else None."""
-    found = _fresh(base, key)
+def load_entry(base: Path, key: str, codings: tuple[str, ...] = ()) -> Entry | None:
+    """A fresh cached page with the first of `codings` it has (else as rendered), or None."""
+    found = _read(base, key)
     if found is None:
         return None
     meta, body = found
     # WSGI servers want (name, value) tuples; JSON gives lists.
-    return meta["expires"], meta["status"], [(k, v) for k, v in meta["headers"]], body
+    headers = [(k, v) for k, v in meta["headers"]]
+    stored = meta.get("stored", time.time())
+    if "length" not in meta:
+        return Entry(meta["expires"], stored, meta["status"], headers, (), "identity", body)
+    start = end = meta["length"]
+    spans = {"identity": (0, end)}
+    for coding, size in meta["codings"]:
+        spans[coding] = (start, start + size)
+        start += size
+    coding = next((c for c in codings if c in spans), "identity")
+    first, last = spans[coding]
+    return Entry(meta["expires"], stored, meta["status"], headers,
+                 tuple(c for c, _ in meta["codings"]), coding, body[first:last])
 
 
 def load_tagged(key: str):
     """(expires, tags, headers, body) for a fresh stored entry, else None (fragments.py)."""
-    found = _fresh(root(), key)
+    found = _read(root(), key)
     if found is None:
         return None
     meta, body = found
-    return meta["expires"], meta["tags"], meta["headers"], body
+    return meta["expires"], meta["tags"], meta["headers"], body[:meta.get("length")]
 
 
 def load(base: Path, key: str):
-    """(status, headers, body) for a fresh cached page, else None."""
+    """(status, headers, body) for a fresh cached page as rendered, else None."""
     entry = load_entry(base, key)
-    return None if entry is None else entry[1:]
+    return None if entry is None else (entry.status, entry.headers, entry.body)
 
 
 def _safe(tag: str) -> str:

@@ -16,9 +16,52 @@ from http import HTTPStatus
 
 from django.conf import settings
 
-from . import store
+from . import encodings, store
 
 MEMORY_LIMIT = 2000  # pages per worker; a busy site's hot set, a few tens of MB at most
+
+# Headers a 304 repeats from the 200 it stands for (RFC 9110 15.4.5).
+_REVALIDATED = frozenset({"cache-control", "expires", "content-location", "vary"})
+
+
+class _Page:
+    """A cached page as this worker remembers it: the copies readers asked for, each with its
+    headers ready to send (a page compressed once is kept in memory only in the codings that
+    were asked for)."""
+
+    __slots__ = ("expires", "stored", "status", "status_line", "codings", "copies")
+
+    def __init__(self, entry: store.Entry):
+        self.expires, self.stored, self.status = entry.expires, entry.stored, entry.status
+        self.status_line = f"{entry.status} {HTTPStatus(entry.status).phrase}"
+        self.codings = entry.codings
+        self.copies: dict[str, tuple] = {}
+        self.add(entry)
+
+    def add(self, entry: store.Entry) -> tuple:
+        """(headers, body, etag, headers of a 304) of the copy `entry` holds."""
+        coding, body = entry.coding, entry.body
+        etag = None
+        headers = []
+        vary = "Accept-Encoding" if self.codings else ""
+        for name, value in entry.headers:
+            lowered = name.lower()
+            if lowered == "etag":
+                value = etag = encodings.etag_for(value, coding)
+            elif lowered == "vary" and vary:
+                # As the miss said it (patch_vary_headers): Django's own first (Cookie).
+                vary = value if "accept-encoding" in value.lower() else f"{value}, {vary}"
+                continue
+            headers.append((name, value))
+        if vary:
+            headers.append(("Vary", vary))
+        if coding != encodings.IDENTITY:
+            headers.append(("Content-Encoding", coding))
+        headers += [("Content-Length", str(len(body))), ("X-Page-Cache", "hit")]
+        not_modified = [(k, v) for k, v in headers if k.lower() in _REVALIDATED]
+        not_modified += [("ETag", etag), ("X-Page-Cache", "hit")] if etag else []
+        copy = self.copies[coding] = (headers, body, etag, not_modified)
+        return copy
 
 
 def hits():
@@ -31,12 +74,13 @@ def hits():
     base = store.root()
     epoch_file = str(base / "epoch")
     session_marker = settings.SESSION_COOKIE_NAME + "="
-    memory: dict[tuple[str, str, str], tuple] = {}
+    memory: dict[tuple[str, str, str], _Page] = {}
     seen_epoch: list = [0]
     stat, now = os.stat, time.time
     normal_query = store.normal_query
+    acceptable, choose = encodings.acceptable, encodings.choose
 
-    def lookup(where: tuple[str, str, str]):
+    def lookup(where: tuple[str, str, str], accept_encoding: str):
         try:
             st = stat(epoch_file)
             epoch = (st.st_mtime_ns, st.st_ino)  # the inode changes if the file is recreated
@@ -45,23 +89,24 @@ def hits():
         if epoch != seen_epoch[0]:
             memory.clear()
             seen_epoch[0] = epoch
-        hit = memory.get(where)
-        if hit is not None and hit[0] > now():
-            return hit
+        page = memory.get(where)
+        if page is not None and page.expires > now():
+            copy = page.copies.get(choose(accept_encoding, page.codings))
+            if copy is not None:
+                return page, copy
         key = store.key_for(*where)
-        loaded = store.load_entry(base, key)
+        loaded = store.load_entry(base, key, acceptable(accept_encoding))
         if loaded is None:
             memory.pop(where, None)
             return None
         store.used(base, key)
-        expires, status, headers, body = loaded
-        etag = next((v for k, v in headers if k.lower() == "etag"), None)
-        hit = (expires, status, f"{status} {HTTPStatus(status).phrase}",
-               [*headers, ("X-Page-Cache", "hit")], body, etag)
-        if len(memory) >= MEMORY_LIMIT:
-            memory.clear()
-        memory[where] = hit
-        return hit
+        if page is None or page.stored != loaded.stored:  # not another copy of the same page
+            page = _Page(loaded)
+            if len(memory) >= MEMORY_LIMIT:
+                memory.clear()
+            memory[where] = page
+            return page, page.copies[loaded.coding]
+        return page, page.add(loaded)
 
     def answer(environ):
         method = environ["REQUEST_METHOD"]
@@ -73,14 +118,20 @@ def hits():
             query = normal_query(query)
             if query is None:
                 return None
-        hit = lookup((environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
-                      environ.get("PATH_INFO", "/"), query))
-        if hit is None:
+        found = lookup((environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
+                        environ.get("PATH_INFO", "/"), query),
+                       environ.get("HTTP_ACCEPT_ENCODING", ""))
+        if found is None:
             return None
-        if hit[5] is not None and hit[5] in environ.get("HTTP_IF_NONE_MATCH", ""):
+        page, (headers, body, etag, not_modified) = found
+        # As an HTTP cache says it: how long ago this copy was made, which caches and
+        # browsers in front take off their own freshness.
+        age = ("Age", str(max(0, int(now() - page.stored))))
+        condition = environ.get("HTTP_IF_NONE_MATCH")
+        if etag is not None and condition and encodings.matches(condition, etag):
             # A feed reader polling with the ETag it has: nothing new.
-            return 304, "304 Not Modified", [("ETag", hit[5]), ("X-Page-Cache", "hit")], b""
-        return hit[1], hit[2], hit[3], b"" if method == "HEAD" else hit[4]
+            return 304, "304 Not Modified", [*not_modified, age], b""
+        return page.status, page.status_line, [*headers, age], b"" if method == "HEAD" else body
 
     return answer
 
