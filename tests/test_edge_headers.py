@@ -96,3 +96,24 @@ def test_folded_tags_fit_and_every_story_purge_reaches_them(ids):
             assert edge.edge_purge_tags({f"page:{i}"}) & set(carried)
     small = {"page:1", "page:2", "stories"}
     assert edge.fold(small, edge.TAG_HEADERS["akamai"]) == sorted(small)
+
+
+def test_a_page_a_purge_overtook_while_rendering_is_kept_by_no_cache(settings, rf, world):
+    settings.BROADSHEET_EDGE = ["varnish://127.0.0.1:6081"]
+    from django.http import HttpResponse
+
+    from broadsheet.pagecache import store
+    from broadsheet.pagecache.middleware import PageCacheMiddleware
+
+    def render(purged_meanwhile: bool):
+        def view(request):
+            request.pagecache_tags = {f"page:{world.pk}"}
+            if purged_meanwhile:  # an editor's change commits while the page renders
+                store.purge_tags({"page:1"})
+            return HttpResponse("<p>" + "the page " * 200 + "</p>")
+        return PageCacheMiddleware(view)(rf.get(world.url))
+
+    shared = render(False)
+    assert "public" in shared["Cache-Control"] and shared["xkey"]
+    overtaken = render(True)
+    assert overtaken["Cache-Control"] == "no-store" and "xkey" not in overtaken

@@ -53,6 +53,14 @@ class PageCacheMiddleware:
                 tags=request.pagecache_tags, max_age=max_age, started_at=started,
                 variants=variants)
             response["X-Page-Cache"] = "miss"
+        if cacheable and started <= store.last_purge():
+            # A purge came while this page was rendering, so it may show what the purge was
+            # about. The page store has not kept it (store.store), and a cache in front must
+            # not either: it has had that purge already and would hold the page until the next.
+            response["Cache-Control"] = "no-store"
+            for header in edge.TAG_HEADERS.values():
+                if header.name in response:
+                    del response[header.name]
         if variants:
             self._send_compressed(request, response, variants)
         return response
