@@ -46,7 +46,8 @@ HERE = Path(__file__).resolve().parent
 def start_varnish(vcl: Path, port: int, workdir: Path) -> subprocess.Popen:
     proc = subprocess.Popen(
         [VARNISHD, "-F", "-j", "none", "-a", f"127.0.0.1:{port}", "-f", str(vcl),
-         "-n", str(workdir), "-s", "malloc,256m"],
+         "-n", str(workdir), "-s", "malloc,256m",
+         *os.environ.get("BENCH_VARNISHD_ARGS", "").split()],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -266,20 +267,28 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=128,
                         help="wrk connections of the readers sending --rate requests/s")
     parser.add_argument("--parts", default="throughput,delay,storm,coalescing")
+    parser.add_argument("--vcl", help="a VCL of your own (its backend: {backend})")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     ensure_tools()
     if not os.path.exists(VARNISHD):
         raise SystemExit("varnishd not found: `make browser-deps` installs it (as root)")
 
+    # A fresh newsroom each run: the storm edits stories and approves comments.
+    shutil.rmtree(Path(__file__).resolve().parent / "results" / "edge-newsroom",
+                  ignore_errors=True)
     data, env = prepared_data_dir("edge-newsroom")
     port, edge_port, nginx_port = free_port(), free_port(), free_port()
     base, edge = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{edge_port}"
     env.update(BROADSHEET_EDGE=f"varnish://127.0.0.1:{edge_port}")
     tmp = Path(tempfile.mkdtemp(prefix="bench-edge-"))
     vcl = tmp / "broadsheet.vcl"
-    vcl.write_text(subprocess.run([str(BIN), "edge", "vcl", "--backend", f"127.0.0.1:{port}"],
-                                  env=env, check=True, capture_output=True, text=True).stdout)
+    if args.vcl:
+        vcl.write_text(Path(args.vcl).read_text().replace("{backend}", str(port)))
+    else:
+        vcl.write_text(subprocess.run(
+            [str(BIN), "edge", "vcl", "--backend", f"127.0.0.1:{port}"],
+            env=env, check=True, capture_output=True, text=True).stdout)
     workdir = tmp / "varnish"
     varnish = nginx = server = None
     try:
