@@ -103,6 +103,10 @@ sub vcl_backend_fetch {{
 
 sub vcl_backend_response {{
     set beresp.grace = 24h;
+    if (beresp.http.Cache-Control ~ "stale-while-revalidate=0(,|$)") {{
+        # A page a purge overtook while it rendered: kept a second, never served stale.
+        set beresp.grace = 0s;
+    }}
     if (beresp.http.Set-Cookie || beresp.http.Cache-Control ~ "private|no-store"
             || !beresp.http.Cache-Control) {{
         set beresp.uncacheable = true;

@@ -15,6 +15,7 @@ from . import encodings, store
 # Headers that belong to one response, not to the page. (Vary is the page's: a hit says what
 # the miss said, Cookie included, with Accept-Encoding added where there are copies.)
 _SKIP_HEADERS = {"set-cookie", "date", "content-length"}
+OVERTAKEN = "public, max-age=0, s-maxage=1, stale-while-revalidate=0"
 
 
 class PageCacheMiddleware:
@@ -55,12 +56,11 @@ class PageCacheMiddleware:
             response["X-Page-Cache"] = "miss"
         if cacheable and started <= store.last_purge():
             # A purge came while this page was rendering, so it may show what the purge was
-            # about. The page store has not kept it (store.store), and a cache in front must
-            # not either: it has had that purge already and would hold the page until the next.
-            response["Cache-Control"] = "no-store"
-            for header in edge.TAG_HEADERS.values():
-                if header.name in response:
-                    del response[header.name]
+            # about. The page store has not kept it (store.store); a cache in front, which
+            # has had that purge already, may keep it a second, with its tags, and must then
+            # fetch it again. Not no-store: a cache holding back every reader of a purged
+            # page for this one fetch would then send them to Broadsheet a few at a time.
+            response["Cache-Control"] = OVERTAKEN
         if variants:
             self._send_compressed(request, response, variants)
         return response
