@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.utils import timezone
+
+from broadsheet.pagecache.wsgi import wrap
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -142,3 +147,16 @@ def reader(db, django_user_model):
 @pytest.fixture
 def now():
     return timezone.now()
+
+
+@pytest.fixture
+def app(db):
+    """The page cache in front of Django, as `broadsheet serve` runs it (tests/test_pagecache's
+    fetch helpers send requests through it)."""
+    # As Django's test client does: a request ending must not close the test's connection,
+    # which holds the test's transaction.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield wrap(WSGIHandler())
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

@@ -7,25 +7,10 @@ import time
 from wsgiref.util import setup_testing_defaults
 
 import pytest
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
 from broadsheet.comments.models import Comment
 from broadsheet.frontpage.models import Spotlight, SpotlightPick
 from broadsheet.pagecache import store
-from broadsheet.pagecache.wsgi import wrap
-
-
-@pytest.fixture
-def app(db):
-    # As Django's test client does: a request ending must not close the test's connection,
-    # which holds the test's transaction.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield wrap(WSGIHandler())
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 def fetch(app, path, cookie=""):
@@ -165,6 +150,22 @@ def test_cached_feeds_answer_conditional_requests(app, world, make_story):
     assert status == 304 and body == "" and headers["X-Page-Cache"] == "hit"
     status, _, _ = fetch_with(app, "/feeds/rss.xml", HTTP_IF_NONE_MATCH='"stale"')
     assert status == 200
+
+
+def fetch_bytes(app, path, *, method="GET", **headers):
+    """A request through the page cache's WSGI layer, headers as keywords
+    (accept_encoding="br"): (status, headers, body bytes)."""
+    environ = {"PATH_INFO": path, "REQUEST_METHOD": method, "HTTP_HOST": "testserver",
+               "wsgi.input": io.BytesIO(b"")}
+    environ.update({"HTTP_" + k.upper(): v for k, v in headers.items()})
+    setup_testing_defaults(environ)
+    out = {}
+
+    def start_response(status, headers, exc_info=None):
+        out["status"], out["headers"] = status, dict(headers)
+
+    body = b"".join(app(environ, start_response))
+    return int(out["status"].split()[0]), out["headers"], body
 
 
 def fetch_with(app, path, **extra):

@@ -6,19 +6,13 @@ from __future__ import annotations
 
 import gzip
 import http.client
-import io
 import json
 import time
-from wsgiref.util import setup_testing_defaults
 
 import brotli
 import pytest
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
 from broadsheet.pagecache import encodings, fragments, store
-from broadsheet.pagecache.wsgi import wrap
 from tests.serving import (
     free_port,
     prepared_site,
@@ -27,32 +21,9 @@ from tests.serving import (
     start_server,
     stop_server,
 )
+from tests.test_pagecache import fetch_bytes as fetch
 
 DECODE = {"br": brotli.decompress, "gzip": gzip.decompress, None: lambda body: body}
-
-
-@pytest.fixture
-def app(db):
-    # As Django's test client does: a request ending must not close the test's connection.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield wrap(WSGIHandler())
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-def fetch(app, path, *, method="GET", **headers):
-    environ = {"PATH_INFO": path, "REQUEST_METHOD": method, "HTTP_HOST": "testserver",
-               "wsgi.input": io.BytesIO(b"")}
-    environ.update({"HTTP_" + k.upper(): v for k, v in headers.items()})
-    setup_testing_defaults(environ)
-    out = {}
-
-    def start_response(status, headers, exc_info=None):
-        out["status"], out["headers"] = status, dict(headers)
-
-    body = b"".join(app(environ, start_response))
-    return int(out["status"].split()[0]), out["headers"], body
 
 
 @pytest.mark.parametrize(("header", "expected"), [

@@ -9,7 +9,8 @@ from PIL import Image as PILImage
 
 from broadsheet.masthead.icons import ensure_site_icons, initial
 from broadsheet.masthead.models import Masthead
-from tests.test_pagecache import app, purges  # noqa: F401 (fixtures)
+from tests.test_pagecache import fetch_bytes as fetch
+from tests.test_pagecache import purges  # noqa: F401 (the fixture)
 
 
 def picture(colour, size=(600, 600)):
@@ -20,22 +21,6 @@ def picture(colour, size=(600, 600)):
     PILImage.new("RGB", size, colour).save(buffer, "PNG")
     return get_image_model().objects.create(title="Our icon",
                                             file=ImageFile(buffer, name="icon.png"))
-
-
-def fetch(app, path):  # noqa: F811
-    """A request through the page cache's WSGI layer: (status, headers, body bytes)."""
-    from wsgiref.util import setup_testing_defaults
-
-    environ = {"PATH_INFO": path, "REQUEST_METHOD": "GET", "HTTP_HOST": "testserver",
-               "wsgi.input": io.BytesIO(b"")}
-    setup_testing_defaults(environ)
-    out = {}
-
-    def start_response(status, headers, exc_info=None):
-        out["status"], out["headers"] = status, dict(headers)
-
-    body = b"".join(app(environ, start_response))
-    return int(out["status"].split()[0]), out["headers"], body
 
 
 def pixels(body: bytes) -> PILImage.Image:
