@@ -10,9 +10,10 @@ sees it from the page cache. The first view of a story makes its picture renditi
 Performance is the one score the machine running the suite can lower: Lighthouse simulates a
 slow phone from the main-thread work it observes, and on a busy machine the same page's tasks
 take longer (on the shared 2-core test box the same page scored 94-100 in consecutive runs).
-A page whose performance misses 100 is therefore measured again, at most four times, and its best
-run counts, as Lighthouse CI's "optimistic" aggregation does; so is a run that Lighthouse
-itself says to repeat (a runtime error). Accessibility, best practices, SEO and layout shift
+Each run waits (at most 60 s) for the rest of the suite to leave a core free, and a page whose
+performance misses 100 is measured again, at most four times, and its best run counts, as
+Lighthouse CI's "optimistic" aggregation does; so is a run that Lighthouse itself says to
+repeat (a runtime error). Accessibility, best practices, SEO and layout shift
 do not depend on the machine and must pass in the first run.
 
 Search results miss SEO 100 on purpose: robots.txt disallows /search/? and a results page
@@ -59,6 +60,31 @@ def pages(demo_site):
             "results": f"/search/?q={word}"}
 
 
+def busy_cores() -> float:
+    """How many cores were busy over the last half second (all processes, from /proc/stat)."""
+    def sample():
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # idle and iowait
+
+    total, idle = sample()
+    time.sleep(0.5)
+    total2, idle2 = sample()
+    return (os.cpu_count() or 1) * (1 - (idle2 - idle) / max(1, total2 - total))
+
+
+def wait_for_a_quiet_machine(most: float = 60) -> float:
+    """Wait (at most `most` seconds) until the rest of the suite leaves a core free: the
+    other test worker's busy spells (several processes of a served site, a cache in front)
+    would otherwise be scored as this page's main-thread work. One busy core is the other
+    worker running an ordinary test, and leaves Lighthouse the other. Returns how long it
+    waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < most and busy_cores() > 1.2:
+        pass
+    return time.monotonic() - started
+
+
 def lighthouse(url: str, out) -> dict:
     """Lighthouse's report on `url`. A run that hit a runtime error (Lighthouse exits 1 and
     says to run it again) still writes one, with `runtimeError` set."""
@@ -92,7 +118,9 @@ def test_lighthouse_scores_100(demo_site, pages, kind, tmp_path):
     urllib.request.urlopen(url).read()
     first_view = time.monotonic() - started
     runs = []
+    waited = 0.0
     for n in range(RUNS):
+        waited += wait_for_a_quiet_machine()
         report = lighthouse(url, tmp_path / f"run{n}.json")
         runs.append(report)
         if "runtimeError" not in report and score(report, "performance") == 100:
@@ -107,7 +135,7 @@ def test_lighthouse_scores_100(demo_site, pages, kind, tmp_path):
     scores["performance"] = max(score(r, "performance") for r in valid)
     print(f"\nLighthouse {kind} {pages[kind]}: {scores}; {len(runs)} run(s), performance "
           f"{[score(r, 'performance') if 'runtimeError' not in r else 'error' for r in runs]}; "
-          f"first view {first_view:.2f} s")
+          f"first view {first_view:.2f} s; waited {waited:.0f} s for a quiet machine")
 
     assert scores["performance"] == 100, [failing(r, "performance") for r in valid]
     assert [r["audits"]["cumulative-layout-shift"]["numericValue"] for r in valid] == [
