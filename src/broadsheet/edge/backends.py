@@ -29,18 +29,19 @@ TIMEOUT_SECONDS = 2  # a cache on the same network answers in milliseconds
 VARNISH_BATCH = 200
 
 
-def _host_port(url: str, kind: str) -> tuple[str, int]:
+def _base(url: str, kind: str) -> str:
+    """`http://host:port` of a cache named `kind://host:port` (an IPv6 host in brackets)."""
     parts = urlsplit(url)
     if not parts.hostname or not parts.port:
         raise EdgeError(f"{url}: a {kind} address needs a host and a port")
-    return parts.hostname, parts.port
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    return f"http://{host}:{parts.port}"
 
 
 class Varnish:
     def __init__(self, url: str):
         self.url = url
-        host, port = _host_port(url, "Varnish")
-        self.base = f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}"
+        self.base = _base(url, "Varnish")
 
     def purge(self, tags: list[str]) -> str:
         header = "xkey-softpurge" if settings.BROADSHEET_EDGE_SOFT_PURGE else "xkey-purge"
@@ -74,8 +75,7 @@ class PurgeURLs:
 
     def __init__(self, url: str):
         self.url = url
-        host, port = _host_port(url, "purge-url")
-        self.base = f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}"
+        self.base = _base(url, "purge-url")
 
     def purge(self, tags: list[str]) -> str:
         return self._purge(urls.urls_for(tags))

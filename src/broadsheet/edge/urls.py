@@ -92,9 +92,9 @@ def urls_for(tags: list[str] | None) -> list[str]:
     base = root()
     base.mkdir(parents=True, exist_ok=True)
     # Marked before reading: a render that ends after this may be missing from what follows.
-    (base / "resolved").touch()
     now = time.time()
-    os.utime(base / "resolved", (now, now))
+    (base / "resolved").touch()
+    os.utime(base / "resolved", (now, now))  # the same clock `now` is compared with below
     tag_root = base / "tags"
     if tags is None:
         try:
