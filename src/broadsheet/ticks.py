@@ -1,10 +1,16 @@
-"""Periodic work, run once a second by whichever server process holds the scheduler's lease
-(publishing/scheduler.py) after its publishing check.
+"""Periodic work, run once a second by the publishing scheduler (publishing/scheduler.py).
 
-Readership folds acknowledged views into its tables here; ingest fetches again wire
-pictures that are due. Features register at start-up, so none imports the publishing
-feature that runs them. A failing hook is logged and retried on the next tick; it never
-stops publishing or the other hooks.
+Two kinds, by whose data they touch:
+- the site's (ingest fetching again wire pictures that are due, the edge outbox, clean-ups):
+  run by the one process in the whole site that holds the scheduler's lease, after its
+  publishing check;
+- a host's (readership folding the views journalled in this host's data directory): run on
+  every host, by the one process of the host that holds that host's lease. A lease decides
+  who computes, never whose data counts: a host's views never wait for another host.
+
+Features register at start-up, so none imports the publishing feature that runs them. A
+failing hook is logged and retried on the next tick; it never stops publishing or the other
+hooks.
 """
 
 from __future__ import annotations
@@ -17,16 +23,18 @@ from django.db import connections
 
 log = logging.getLogger("broadsheet.publishing")
 TICK_HOOKS: list = []
+HOST_TICK_HOOKS: list = []
 
 
-def register_tick(hook):
-    if hook not in TICK_HOOKS:
-        TICK_HOOKS.append(hook)
+def register_tick(hook, *, every_host: bool = False):
+    hooks = HOST_TICK_HOOKS if every_host else TICK_HOOKS
+    if hook not in hooks:
+        hooks.append(hook)
     return hook
 
 
-def run_tick_hooks() -> None:
-    for hook in TICK_HOOKS:
+def run_tick_hooks(hooks: list | None = None) -> None:
+    for hook in TICK_HOOKS if hooks is None else hooks:
         try:
             hook()
         except Exception:
