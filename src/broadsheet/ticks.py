@@ -19,6 +19,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import connections
 
 log = logging.getLogger("broadsheet.publishing")
@@ -42,19 +43,32 @@ def run_tick_hooks(hooks: list | None = None) -> None:
 
 
 class InBackground:
-    """Work a tick starts in a thread of its own, one at a time: it may take seconds (a
-    server that does not answer), and publishing must not wait for it. A failure is logged
-    and the next tick starts it again."""
+    """Work a tick starts outside the scheduler's thread, one at a time: it may take seconds
+    (a server that does not answer), and publishing must not wait for it. With the database
+    task queue (BROADSHEET_TASKS=database) it is queued as `task` for any worker on any host;
+    otherwise it runs in a thread of its own. A failure is logged (and, as a task, retried by
+    the worker); the next tick starts it again."""
 
-    def __init__(self, name: str, work: Callable[[], object]):
-        self.name, self.work = name, work
+    def __init__(self, name: str, work: Callable[[], object], task=None):
+        self.name, self.work, self.task = name, work, task
         self.thread: threading.Thread | None = None
+
+    def _queued(self) -> bool:
+        return self.task is not None and settings.BROADSHEET_WORKERS["QUEUE"] == "database"
 
     @property
     def running(self) -> bool:
+        if self._queued():
+            from django_tasks_db.models import DBTaskResult  # loads a model: not at import
+
+            return DBTaskResult.objects.filter(
+                task_path=self.task.module_path, status__in=["READY", "RUNNING"]).exists()
         return self.thread is not None and self.thread.is_alive()
 
     def start(self) -> None:
+        if self._queued():
+            self.task.enqueue()
+            return
         self.thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self.thread.start()
 

@@ -104,7 +104,7 @@ def _failed(rows: list[PendingPurge], error: str, now) -> None:
                 oldest.isoformat(timespec="seconds"), max(r.attempts for r in rows), error)
 
 
-_sender = InBackground("broadsheet-edge-purges", lambda: deliver())
+_sender = InBackground("broadsheet-edge-purges", lambda: deliver(), task=deliver_purges)
 
 
 def tick() -> None:

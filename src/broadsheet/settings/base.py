@@ -80,6 +80,9 @@ INSTALLED_APPS = [
     "broadsheet.demo",
     "broadsheet.pages",
     "broadsheet.console",
+    "broadsheet.workers",
+    "django_tasks",
+    "django_tasks_db",
     # Wagtail: editor, revisions, workflows, scheduling, images, search.
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
@@ -267,7 +270,24 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_COMMENTS_ENABLED = True
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Background work (purges to the edge, picture fetches, search index updates, e-mails) runs as
+# django-tasks tasks. "immediate": in the process that asks for it (one machine, the
+# default); "database": queued in the database and run by `broadsheet worker` processes on any
+# host, or by a worker thread in `broadsheet serve` (workers/worker.py).
+BROADSHEET_WORKERS = {
+    "QUEUE": env_str("BROADSHEET_TASKS", "immediate"),
+    "SERVE_THREAD": env_bool("BROADSHEET_SERVE_WORKER", True),
+    # Runs in all of a task that keeps failing, before it stays failed (in the admin).
+    "ATTEMPTS": env_int("BROADSHEET_TASK_ATTEMPTS", 5, minimum=1),
+    # A worker not heard from for this long is gone, and its running tasks are queued again.
+    "LOST_AFTER_SECONDS": env_int("BROADSHEET_WORKER_LOST_AFTER", 30, minimum=2),
+}
+if BROADSHEET_WORKERS["QUEUE"] not in ("immediate", "database"):
+    raise ImproperlyConfigured(
+        f"BROADSHEET_TASKS is {BROADSHEET_WORKERS['QUEUE']!r}: use immediate or database")
+TASKS = {"default": {"BACKEND": (
+    "django_tasks_db.DatabaseBackend" if BROADSHEET_WORKERS["QUEUE"] == "database"
+    else "django_tasks.backends.immediate.ImmediateBackend")}}
 
 BROADSHEET_READERSHIP = {
     # A reader reloading the same story inside this window counts once.
