@@ -9,8 +9,6 @@ import threading
 import time
 import uuid
 
-import pytest
-
 from tests.serving import get
 
 
