@@ -113,6 +113,18 @@ def test_hosts_fold_their_own_journals_and_a_reload_on_another_host_counts_once(
     assert len(rebuilds) == 2  # each folder rebuilt once, at its first fold; then caught up
 
 
+def test_a_fold_with_nothing_to_count_writes_nothing(stories):
+    """An idle host folds every second too; bumping the generation would make every busy
+    host catch up after each of its folds."""
+    from broadsheet.readership.models import FoldState
+
+    journal.record(View(int(time.time() * 1000), stories[0].pk, "once"))
+    assert fold() == 1
+    generation = FoldState.objects.get().generation
+    assert fold() == 0
+    assert FoldState.objects.get().generation == generation
+
+
 def test_an_interrupted_fold_leaves_nothing_half_done(stories, monkeypatch):
     now = int(time.time() * 1000)
     for n in range(10):

@@ -191,30 +191,40 @@ class Folder:
                 if len(data) and len(data) >= budget + end:  # stopped by the budget
                     more = True
                     break
-            oldest = min([now_ms, *(v.at_ms for v in views)])
-            if stale and self.generation is not None and oldest >= self.horizon_ms:
-                self._catch_up()
-                self.pages.clear()  # pages may have moved or gone since
-            elif stale:
-                # From before the oldest view to fold: a journal replayed after downtime
-                # holds views older than now, and their repeats may already be folded.
-                self._rebuild(oldest)
-                self.pages.clear()
             if views:
-                self._maybe_move_landmark(state, now)
-                counted = self._count(views, state, now_ms)
-                self.seen_id = PageView.objects.aggregate(m=Max("id"))["m"] or 0
-            for name, offset in ends.items():
-                if name in cursors:
-                    JournalCursor.objects.filter(pk=cursors[name].pk).update(offset=offset)
-                else:
-                    JournalCursor.objects.create(segment=name, offset=offset)
-            state.generation += 1
-            state.save(update_fields=["generation", "landmark"])
-        self.generation = state.generation
+                counted = self._fold_views(views, ends, cursors, state, stale, now)
+        if views:
+            self.generation = state.generation
         self._forget_old(now_ms)
         self._remove_finished(names, {**{n: c.offset for n, c in cursors.items()}, **ends})
         return counted, more
+
+    def _fold_views(self, views: list[View], ends: dict[str, int], cursors: dict,
+                    state: FoldState, stale: bool, now: datetime) -> int:
+        """Count `views` and move the cursors to `ends`, in the fold's transaction. A fold
+        with nothing to count writes nothing, not even the generation: an idle host would
+        otherwise make every busy one catch up every second."""
+        now_ms = _ms(now)
+        oldest = min([now_ms, *(v.at_ms for v in views)])
+        if stale and self.generation is not None and oldest >= self.horizon_ms:
+            self._catch_up()
+            self.pages.clear()  # pages may have moved or gone since
+        elif stale:
+            # From before the oldest view to fold: a journal replayed after downtime holds
+            # views older than now, and their repeats may already be folded.
+            self._rebuild(oldest)
+            self.pages.clear()
+        self._maybe_move_landmark(state, now)
+        counted = self._count(views, state, now_ms)
+        self.seen_id = PageView.objects.aggregate(m=Max("id"))["m"] or 0
+        for name, offset in ends.items():
+            if name in cursors:
+                JournalCursor.objects.filter(pk=cursors[name].pk).update(offset=offset)
+            else:
+                JournalCursor.objects.create(segment=name, offset=offset)
+        state.generation += 1
+        state.save(update_fields=["generation", "landmark"])
+        return counted
 
     def _count(self, views: list[View], state: FoldState, now_ms: int) -> int:
         window = settings.BROADSHEET_READERSHIP["REPEAT_WINDOW_SECONDS"] * 1000
