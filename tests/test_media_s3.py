@@ -8,6 +8,7 @@ settings' parsing is tested on its own first (no store needed).
 from __future__ import annotations
 
 import io
+import json
 import re
 import urllib.request
 from types import SimpleNamespace
@@ -23,9 +24,10 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
+from broadsheet.articles.models import ArticlePage
 from broadsheet.pagecache.store import purge_all
 from broadsheet.settings.media import CACHE_CONTROL, media_store
-from tests.picture_server import jpeg, library_picture
+from tests.picture_server import jpeg, library_picture, seed_article_with_picture
 from tests.serving import free_port, get, prepared_site, start_server, stop_server
 
 pytest_plugins = ["tests.s3_server"]
@@ -237,6 +239,16 @@ def test_a_document_is_kept_in_the_bucket_and_served_from_it(media_on_s3, client
     status, headers, body = fetch(answer["Location"])
     assert (status, body) == (200, content)
     assert headers["Content-Type"] == "application/pdf"
+
+
+def test_a_wire_picture_fetched_at_import_goes_to_the_bucket(media_on_s3, home, wire_server,
+                                                              tmp_path):
+    item = tmp_path / "article.json"
+    item.write_text(json.dumps(seed_article_with_picture(wire_server(refuse=0))))
+    call_command("import", str(item), stdout=io.StringIO(), stderr=io.StringIO())
+    story = ArticlePage.objects.get(source_uri="urn:broadsheet:seed:blinken-presses-iraq")
+    assert story.hero_image.file.name in media_on_s3.objects()
+    assert fetch(story.hero_image.file.url)[2] == jpeg((1600, 900))
 
 
 def test_the_demo_newsroom_keeps_its_pictures_in_the_bucket(media_on_s3, home, client):
