@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
 import urllib.request
 from types import SimpleNamespace
 
@@ -25,10 +26,11 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection
 
 from broadsheet.articles.models import ArticlePage
+from broadsheet.mediastore import MediaStore
 from broadsheet.pagecache.store import purge_all
 from broadsheet.settings.media import CACHE_CONTROL, media_store
 from tests.picture_server import jpeg, library_picture, seed_article_with_picture
-from tests.serving import free_port, get, prepared_site, start_server, stop_server
+from tests.serving import BIN, free_port, get, prepared_site, site_env, start_server, stop_server
 
 pytest_plugins = ["tests.s3_server"]
 
@@ -117,6 +119,24 @@ def test_a_bad_value_stops_start_up_naming_the_variable(environ, named, says):
     message = str(refused.value)
     assert named in message and says in message, message
     assert "wJalr" not in message  # the secret is never shown
+
+
+def test_a_bad_value_stops_the_console_script_without_showing_the_secret(tmp_path):
+    secret = SECRET.replace("/", "%2F").replace("+", "%2B").replace("@", "%40")
+    env = site_env(tmp_path / "data",
+                   BROADSHEET_MEDIA_S3_URL=f"s3://AKIA4:{secret}@store.internal/Media_Bucket")
+    ran = subprocess.run([BIN, "check"], env=env, capture_output=True, text=True, timeout=120)
+    assert ran.returncode != 0
+    assert "BROADSHEET_MEDIA_S3_URL: 'Media_Bucket' is not a bucket name" in ran.stderr
+    assert "wJalr" not in ran.stderr + ran.stdout
+
+
+def test_a_unique_name_still_fits_the_field():
+    storage = MediaStore(**media_store({URL: "s3://store.internal/media"}).storage()["OPTIONS"])
+    name = storage.get_available_name("original_images/" + "a" * 80 + ".jpg", max_length=100)
+    assert len(name) == 100 and re.fullmatch(r"original_images/a+_[0-9a-f]{8}\.jpg", name)
+    assert storage.get_available_name("images/x.jpg") != storage.get_available_name(
+        "images/x.jpg")
 
 
 # The store --------------------------------------------------------------------------------
