@@ -32,8 +32,6 @@ from broadsheet.settings.media import CACHE_CONTROL, media_store
 from tests.picture_server import jpeg, library_picture, seed_article_with_picture
 from tests.serving import BIN, free_port, get, prepared_site, site_env, start_server, stop_server
 
-pytest_plugins = ["tests.s3_server"]
-
 # Settings ---------------------------------------------------------------------------------
 
 SECRET = "wJalr/XUtn+FEMI@K7MDENG"
