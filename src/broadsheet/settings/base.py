@@ -6,6 +6,7 @@ add no new knobs of their own.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from wagtail.embeds import oembed_providers
 
 from .env import env_base_url, env_bool, env_int, env_list, env_str
+from .media import media_store
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -191,6 +193,12 @@ STORAGES = {
     # Hashed names let the server give static files a year-long cache lifetime.
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
 }
+# Uploaded pictures, renditions and documents on an S3-compatible store that every host
+# shares (settings/media.py), else files under MEDIA_ROOT served at /media/ by Django.
+BROADSHEET_MEDIA_S3 = media_store(os.environ)
+if BROADSHEET_MEDIA_S3:
+    STORAGES["default"] = BROADSHEET_MEDIA_S3.storage()
+    MEDIA_URL = BROADSHEET_MEDIA_S3.public_url + "/"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
@@ -243,7 +251,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        # Pictures on a store are linked at its address (or its CDN's).
+        "img-src": ["'self'", "data:",
+                    *([BROADSHEET_MEDIA_S3.origin] if BROADSHEET_MEDIA_S3 else [])],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "frame-src": ["https://www.youtube.com", "https://www.youtube-nocookie.com",
