@@ -19,6 +19,7 @@ import pytest
 
 from tests.cluster.services import REDIS, Postgres, Redis, postgres_bin
 from tests.serving import BIN, free_port, get
+from tests.test_edge_varnish import VARNISHD, start_varnish
 
 if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
     pytest.skip("the cluster tests run on the PostgreSQL + Redis profile (make test)",
@@ -37,8 +38,23 @@ metro.save_revision().publish()
 story = metro.add_child(instance=ArticlePage(title="Harbour wall repaired",
                                              slug="harbour-wall", summary="In one line."))
 story.save_revision().publish()
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+User = get_user_model()
+for name, group in (("reader", None), ("mod", "Moderators")):
+    user = User.objects.create_user(f"{name}@example.org", f"{name}@example.org",
+                                    "a-long-pass-123")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
 print(story.pk)
 """
+
+
+def varnish_installed() -> bool:
+    return os.path.exists(VARNISHD) and subprocess.run(
+        ["dpkg", "-s", "varnish-modules"], capture_output=True).returncode == 0
 
 
 class Host:
@@ -98,11 +114,14 @@ class Host:
 
 
 class Cluster:
-    def __init__(self, base: Path):
+    def __init__(self, base: Path, s3_server=None):
+        self.s3 = s3_server
         self.pg = Postgres()
         self.redis = Redis()
         self.base = base
         self.hosts: list[Host] = []
+        self.varnish: subprocess.Popen | None = None
+        self.edge: str | None = None  # the address readers use, when Varnish is installed
 
     def sql(self, query: str, params=()) -> list[tuple]:
         with psycopg.connect(self.pg.url.replace("postgres://", "postgresql://"),
@@ -120,12 +139,28 @@ class Cluster:
             BROADSHEET_SECRET_KEY=secrets.token_urlsafe(40),
             BROADSHEET_TASKS="database", BROADSHEET_WORKER_LOST_AFTER="6",
             BROADSHEET_CACHE_PREFIX="cluster")
+        if self.s3 is not None:  # media (and renditions) in a bucket every host shares
+            self.bucket = self.s3.new_bucket()
+            common.update(self.s3.environ(self.bucket))
         for n in (1, 2, 3):
             data = self.base / f"host{n}"
             data.mkdir()
             self.hosts.append(Host(str(n), data, common))
+        if varnish_installed():
+            # The edge in front, sharing the load over the three hosts; started first so
+            # the purges of setting the newsroom up reach it.
+            port = free_port()
+            vcl = self.base / "broadsheet.vcl"
+            backends = [a for h in self.hosts for a in ("--backend", f"127.0.0.1:{h.port}")]
+            vcl.write_text(subprocess.run([BIN, "edge", "vcl", *backends], check=True,
+                                          capture_output=True, text=True,
+                                          env=self.hosts[0].env).stdout)
+            self.varnish = start_varnish(vcl, port, self.base / "varnish")
+            self.edge = f"http://127.0.0.1:{port}"
+            for host in self.hosts:
+                host.env["BROADSHEET_EDGE"] = f"varnish://127.0.0.1:{port}"
         for host in self.hosts:
-            host.env["BROADSHEET_BASE_URL"] = self.hosts[0].url
+            host.env["BROADSHEET_BASE_URL"] = self.edge or self.hosts[0].url
             out = subprocess.run([BIN, "setup", "--no-demo"], env=host.env,
                                  capture_output=True, text=True, timeout=600)
             if out.returncode:
@@ -133,8 +168,16 @@ class Cluster:
         self.story_id = int(self.hosts[0].shell(NEWSROOM).split()[-1])
         for host in self.hosts:
             host.start()
+        if self.edge:
+            deadline = time.monotonic() + 20
+            while get(self.edge + "/robots.txt")[0] != 200:
+                assert time.monotonic() < deadline, "Varnish never found the hosts healthy"
+                time.sleep(0.2)
 
     def stop(self) -> None:
+        if self.varnish is not None:
+            os.killpg(self.varnish.pid, signal.SIGTERM)
+            self.varnish.wait(10)
         for host in self.hosts:
             host.stop()
         self.redis.stop()
@@ -142,8 +185,8 @@ class Cluster:
 
 
 @pytest.fixture(scope="package")
-def cluster(tmp_path_factory):
-    made = Cluster(tmp_path_factory.mktemp("cluster"))
+def cluster(tmp_path_factory, s3_server):
+    made = Cluster(tmp_path_factory.mktemp("cluster"), s3_server)
     try:
         made.start()
         yield made

@@ -30,7 +30,8 @@ def _as_postgres(args: list[str], **kwargs) -> subprocess.CompletedProcess:
 class Postgres:
     """A PostgreSQL server of the test's own (initdb + pg_ctl, trust auth on loopback)."""
 
-    def __init__(self):
+    def __init__(self, *options: str):
+        self.options = options  # more `-c name=value` settings for the server
         self.bin = postgres_bin()
         # Not under pytest's temporary directories: they are private to root, and the server
         # runs as postgres.
@@ -57,10 +58,30 @@ class Postgres:
         if out.returncode:
             raise RuntimeError(f"createdb failed: {out.stderr[-2000:]}")
 
+    def init_standby(self, primary: Postgres) -> None:
+        """A streaming replica of `primary`: a base backup, then started as a standby."""
+        if os.geteuid() == 0:
+            shutil.chown(self.base, "postgres", "postgres")
+        out = _as_postgres([str(self.bin / "pg_basebackup"), "-h", "127.0.0.1", "-p",
+                            str(primary.port), "-U", "postgres", "-D", str(self.data), "-R",
+                            "-X", "stream", "--no-sync", "--checkpoint=fast"], timeout=120)
+        if out.returncode:
+            raise RuntimeError(f"pg_basebackup failed: {out.stderr[-2000:]}")
+        self.start()
+
+    def sql(self, query: str) -> list[tuple]:
+        import psycopg
+
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.port}/broadsheet",
+                             autocommit=True) as conn:
+            cursor = conn.execute(query)
+            return cursor.fetchall() if cursor.description else []
+
     def start(self) -> None:
         # fsync off: a test's database need not survive the machine losing power.
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c fsync=off " \
-                  f"-c unix_socket_directories={self.base} -c max_connections=200"
+                  f"-c unix_socket_directories={self.base} -c max_connections=200 " \
+                  + " ".join(f"-c {o}" for o in self.options)
         out = _as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
                             "-l", str(self.base / "postgres.log"), "-w", "-t", "60", "start"],
                            timeout=90)
@@ -70,6 +91,9 @@ class Postgres:
     def stop(self, mode: str = "fast") -> None:
         _as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w",
                       "stop"], timeout=90)
+
+    def log(self) -> str:
+        return (self.base / "postgres.log").read_text(errors="replace")
 
     def remove(self) -> None:
         self.stop("immediate")

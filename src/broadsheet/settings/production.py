@@ -20,6 +20,20 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
 
+_replica_url = env_str("DATABASE_REPLICA_URL")
+if _replica_url:
+    # Anonymous readers' pages are made from the replica, with the rules in replica.py that
+    # keep its lag from showing; everything else reads and writes the primary.
+    try:
+        DATABASES["replica"] = dj_database_url.parse(_replica_url, conn_max_age=60,
+                                                     conn_health_checks=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URL is not a database URL: {exc}") from None
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["broadsheet.replica.ReplicaRouter"]
+    MIDDLEWARE = [MIDDLEWARE[0], "broadsheet.replica.middleware", *MIDDLEWARE[1:]]  # noqa: F405
+
 _redis_url = env_str("REDIS_URL")
 if _redis_url:
     CACHES = {

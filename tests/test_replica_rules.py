@@ -1,0 +1,55 @@
+"""Which requests may read the replica (replica.py): the rules, without a replica."""
+
+
+import pytest
+from django.test import RequestFactory
+
+from broadsheet import replica
+from broadsheet.pagecache import store
+
+
+@pytest.fixture
+def current(monkeypatch, settings):
+    monkeypatch.setattr(replica, "replica_current", lambda: True)
+    monkeypatch.setattr(replica, "last_purge", lambda: 0.0)
+
+
+def request(method="get", **cookies):
+    made = getattr(RequestFactory(), method)("/metro/")
+    made.COOKIES.update(cookies)
+    return made
+
+
+def test_anonymous_reads_go_to_the_replica_and_everyone_else_to_the_primary(current):
+    assert replica.may_read_replica(request())
+    assert not replica.may_read_replica(request(sessionid="signed-in"))
+    assert not replica.may_read_replica(request(**{replica.PIN_COOKIE: "1"}))
+    assert not replica.may_read_replica(request("post"))
+
+
+def test_just_after_a_purge_renders_read_the_primary(monkeypatch, settings):
+    monkeypatch.setattr(replica, "replica_current", lambda: True)
+    monkeypatch.setattr(replica, "last_purge", store.last_purge)
+    store.purge_all()
+    assert not replica.may_read_replica(request())
+    monkeypatch.setattr(replica.time, "time", lambda: store.last_purge() + 3.1)
+    assert replica.may_read_replica(request())
+
+
+def test_a_lagging_replica_is_not_read(monkeypatch):
+    monkeypatch.setattr(replica, "replica_current", lambda: False)
+    monkeypatch.setattr(replica, "last_purge", lambda: 0.0)
+    assert not replica.may_read_replica(request())
+
+
+def test_the_router_sends_writes_and_migrations_to_the_primary():
+    router = replica.ReplicaRouter()
+    assert router.db_for_write(None) == "default"
+    assert router.db_for_read(None) is None  # outside a request the middleware chose for
+    token = replica._reads.set(replica.REPLICA)
+    try:
+        assert router.db_for_read(None) == replica.REPLICA
+    finally:
+        replica._reads.reset(token)
+    assert router.allow_migrate("default", "articles") and not router.allow_migrate(
+        replica.REPLICA, "articles")
