@@ -1,0 +1,170 @@
+"""Purges between hosts: every purge made on any host reaches every host's page store.
+
+Each app host keeps its own page store (files in its data directory), so a purge applied
+only where it was made leaves the other hosts serving the old page. With REDIS_URL set, a
+purge is also published on the Redis channel `<BROADSHEET_CACHE_PREFIX>:purges`, naming the
+host it came from, and one listener per host (listener.py) applies it to that host's store.
+
+Why pub/sub, not a stream: a purge is only worth hearing while one's store holds what it
+names, and what a host missed can always be made good by emptying its store; a stream would
+let a host that was cut off replay instead, but only while the stream still held what it
+missed (trimmed, or lost with a Redis restart, it would need the same fallback), for a
+cache that refills in seconds. Pub/sub delivers in order on one connection, and a
+subscriber misses a message only if that connection was lost (Redis closes a subscriber
+that falls too far behind), so "lost the connection" is exactly "may have missed
+something": the listener then empties its store when it subscribes again, and meanwhile
+every OFFLINE_SECONDS, so nothing it serves is older than that behind a purge made
+elsewhere.
+
+What Redis alone cannot promise is that a purge gets published at all: the purging host may
+be the one cut off from Redis (the others, still connected, would never hear it and never
+empty anything), or die between its commit and its publish. So a purge is also written to
+the database in the transaction that made the change (FanoutPurge), like the edge outbox:
+the purging host publishes it once it has committed and its own store is purged, then
+deletes the row; a row still there SWEEP_AFTER seconds later is published by whichever
+host's listener reaches Redis (listener.py sweeps every second), for every host, its
+author's included. Redis is the fast path; the row is what makes a committed purge
+impossible to lose. Purges are idempotent, so a purge heard twice costs only the work.
+
+The embedded default (no REDIS_URL) has one host: nothing is written or published.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from datetime import timedelta
+
+import redis
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from . import store
+from .models import FanoutPurge
+
+log = logging.getLogger("broadsheet.pagecache")
+
+SWEEP_AFTER = timedelta(seconds=2)  # a row older than this: its host did not publish it
+SWEEP_ROWS = 500
+MOST_TAGS = 2000  # a backlog naming more than this is published as "everything"
+DOWN_SECONDS = 2.0  # after a failed publish, purges in requests skip Redis this long
+_DOWN = (redis.ConnectionError, redis.TimeoutError, OSError)
+
+
+def enabled() -> bool:
+    return bool(settings.BROADSHEET_PAGECACHE["FANOUT_URL"])
+
+
+def connect(**options) -> redis.Redis:
+    """A client for the fan-out's Redis that fails fast and never retries behind our back:
+    the callers decide what a failure means."""
+    options = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0, **options}
+    return redis.Redis.from_url(settings.BROADSHEET_PAGECACHE["FANOUT_URL"],
+                                retry=Retry(NoBackoff(), 0), **options)
+
+
+_host: list[str] = []
+
+
+def host_id() -> str:
+    """This host's name on the channel: the machine's name and an id kept in the data
+    directory (the store is per data directory, and cloned machines may share a name)."""
+    if not _host:
+        path = store.root() / "host-id"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            mine = path.with_name(f".host-id.{os.getpid()}")
+            mine.write_text(uuid.uuid4().hex[:12])
+            # A link, not a write: the first of the workers starting together wins, and
+            # nobody reads a half-written file.
+            with contextlib.suppress(FileExistsError):
+                os.link(mine, path)
+            mine.unlink()
+        _host.append(f"{socket.gethostname()}:{path.read_text().strip()}")
+    return _host[0]
+
+
+def record(tags: Iterable[str] = (), *, everything: bool = False,
+           using: str | None = None) -> int | None:
+    """Write the purge for the other hosts in the current transaction; its row's id, for
+    announce() once it has committed. None when there are no other hosts to tell."""
+    if not enabled():
+        return None
+    row = FanoutPurge.objects.using(using).create(
+        tags=[] if everything else sorted(tags), everything=everything)
+    return row.pk
+
+
+def announce(row_id: int | None, tags: Iterable[str] = (), *, everything: bool = False,
+             using: str | None = None) -> None:
+    """After the commit, with this host's store purged: tell the other hosts, and forget
+    the row once Redis has the message. If Redis cannot be reached the row stays for a
+    sweep (never an error for the editor whose change it was)."""
+    if row_id is None:
+        return
+    if publish(tags, everything=everything, origin=host_id()):
+        FanoutPurge.objects.using(using).filter(pk=row_id).delete()
+
+
+_state = {"down_until": 0.0, "logged": 0.0}
+_client: list[redis.Redis] = []
+_lock = threading.Lock()
+
+
+def publish(tags: Iterable[str] = (), *, everything: bool = False, origin: str = "",
+            wait: bool = False) -> bool:
+    """Publish one purge; False if Redis did not take it. Hosts ignore their own purges
+    (`origin`); an empty origin is applied by every host. Right after a failure, requests
+    do not wait on Redis again for DOWN_SECONDS; `wait` (the listener's sweep) always asks."""
+    now = time.monotonic()
+    if not wait and now < _state["down_until"]:
+        return False
+    message = json.dumps({"from": origin, "everything": everything,
+                          "tags": [] if everything else sorted(tags)})
+    with _lock:
+        if not _client:
+            _client.append(connect())
+        client = _client[0]
+    try:
+        client.publish(settings.BROADSHEET_PAGECACHE["FANOUT_CHANNEL"], message)
+    except _DOWN as exc:
+        _state["down_until"] = now + DOWN_SECONDS
+        if now - _state["logged"] >= 60:
+            _state["logged"] = now
+            log.error("purge not published to the other hosts (Redis: %s); kept in the "
+                      "database until a host can publish it", exc)
+        return False
+    _state["down_until"] = 0.0
+    return True
+
+
+def sweep(now=None) -> int:
+    """Publish, for every host, the purges their own host did not (cut off from Redis, or
+    died before it could). Rows are taken with SKIP LOCKED so hosts sweeping at once do
+    not publish the same backlog twice. Returns how many rows went."""
+    cutoff = (now or timezone.now()) - SWEEP_AFTER
+    with transaction.atomic():
+        rows = list(FanoutPurge.objects.select_for_update(skip_locked=True)
+                    .filter(created_at__lte=cutoff).order_by("id")[:SWEEP_ROWS])
+        if not rows:
+            return 0
+        everything = any(row.everything for row in rows)
+        tags = sorted({tag for row in rows for tag in row.tags})
+        if len(tags) > MOST_TAGS:
+            everything = True  # one message, whatever the backlog
+        if not publish(tags, everything=everything, wait=True):
+            return 0
+        FanoutPurge.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    log.warning("published %d purges their own host had not (%s)", len(rows),
+                "everything" if everything else f"{len(tags)} tags")
+    return len(rows)
