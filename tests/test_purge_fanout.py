@@ -88,6 +88,19 @@ def test_a_host_applies_other_hosts_purges_and_skips_its_own(settings):
     assert not there()
 
 
+def test_one_process_per_data_directory_listens_and_another_takes_over(settings):
+    """The store is the host's, shared by its processes: one listener is enough, and when
+    its process dies (its lock file closed) the next to try takes over."""
+    settings.BROADSHEET_PAGECACHE = {**settings.BROADSHEET_PAGECACHE,
+                                     "FANOUT_URL": "redis://127.0.0.1:1/0"}
+    first, second = listener.Listener(), listener.Listener()
+    assert first._take_lock()
+    assert not second._take_lock()
+    first._lock_file.close()  # what the kernel does when the process dies
+    assert second._take_lock()
+    second._lock_file.close()
+
+
 # --- two real hosts on the production profile -------------------------------------------------
 
 @pytest.fixture(scope="module")

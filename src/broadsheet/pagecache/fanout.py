@@ -44,7 +44,7 @@ from datetime import timedelta
 
 import redis
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -58,7 +58,7 @@ SWEEP_AFTER = timedelta(seconds=2)  # a row older than this: its host did not pu
 SWEEP_ROWS = 500
 MOST_TAGS = 2000  # a backlog naming more than this is published as "everything"
 DOWN_SECONDS = 2.0  # after a failed publish, purges in requests skip Redis this long
-_DOWN = (redis.ConnectionError, redis.TimeoutError, OSError)
+_DOWN = (redis.RedisError, OSError)  # unreachable, or refusing us: not published either way
 
 
 def enabled() -> bool:
@@ -112,8 +112,15 @@ def announce(row_id: int | None, tags: Iterable[str] = (), *, everything: bool =
     sweep (never an error for the editor whose change it was)."""
     if row_id is None:
         return
-    if publish(tags, everything=everything, origin=host_id()):
+    if not publish(tags, everything=everything, origin=host_id()):
+        return
+    try:
         FanoutPurge.objects.using(using).filter(pk=row_id).delete()
+    except DatabaseError:
+        # The change has committed: no error for it now. The row is published again by a
+        # sweep, and a purge heard twice costs only the work.
+        log.warning("published purge %s left in the database; a sweep sends it again",
+                    row_id, exc_info=True)
 
 
 _state = {"down_until": 0.0, "logged": 0.0}
