@@ -88,6 +88,25 @@ def test_a_host_applies_other_hosts_purges_and_skips_its_own(settings):
     assert not there()
 
 
+def test_with_several_hosts_the_edge_is_purged_again_once_every_host_has_dropped_the_page(
+        db, settings, django_capture_on_commit_callbacks):
+    """A cache in front purged before another host applied the purge (milliseconds later,
+    or seconds for a host cut off from Redis) may have fetched the old page from that host:
+    the purge goes to the edge again once no host can still serve it."""
+    from broadsheet.edge.models import PendingPurge
+    from broadsheet.pagecache.purge import purge
+
+    settings.BROADSHEET_EDGE = ["varnish://127.0.0.1:1"]
+    settings.BROADSHEET_PAGECACHE = {**settings.BROADSHEET_PAGECACHE, "OFFLINE_SECONDS": 5,
+                                     "FANOUT_URL": "redis://127.0.0.1:1/0"}
+    with django_capture_on_commit_callbacks(execute=False):
+        purge({"page:1"})
+    created = FanoutPurge.objects.get().created_at
+    after = sorted(round((row.next_attempt_at - created).total_seconds())
+                   for row in PendingPurge.objects.all())
+    assert after == [0, 1, 10]  # at once; after a second; after 3 s to notice + 5 s + 2 s
+
+
 def test_one_process_per_data_directory_listens_and_another_takes_over(settings):
     """The store is the host's, shared by its processes: one listener is enough, and when
     its process dies (its lock file closed) the next to try takes over."""

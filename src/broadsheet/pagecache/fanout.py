@@ -26,6 +26,12 @@ host's listener reaches Redis (listener.py sweeps every second), for every host,
 author's included. Redis is the fast path; the row is what makes a committed purge
 impossible to lose. Purges are idempotent, so a purge heard twice costs only the work.
 
+A cache in front (edge/outbox.py) is purged once the purging host's own pages are gone, but
+another host may still hold the page for a moment (milliseconds while the message travels,
+seconds if it is cut off) and the cache may fetch it from there: with several hosts each
+edge purge is sent again a second later and once no host can still serve the page
+(edge_again_after).
+
 The embedded default (no REDIS_URL) has one host: nothing is written or published.
 """
 
@@ -57,6 +63,7 @@ log = logging.getLogger("broadsheet.pagecache")
 SWEEP_AFTER = timedelta(seconds=2)  # a row older than this: its host did not publish it
 SWEEP_ROWS = 500
 MOST_TAGS = 2000  # a backlog naming more than this is published as "everything"
+SILENT_SECONDS = 3.0  # a subscription that answers no ping this long is lost (listener.py)
 DOWN_SECONDS = 2.0  # after a failed publish, purges in requests skip Redis this long
 _DOWN = (redis.RedisError, OSError)  # unreachable, or refusing us: not published either way
 
@@ -92,6 +99,18 @@ def host_id() -> str:
             mine.unlink()
         _host.append(f"{socket.gethostname()}:{path.read_text().strip()}")
     return _host[0]
+
+
+def edge_again_after() -> tuple[float, ...]:
+    """When a cache in front must be purged again, for pages it fetched from another host
+    that still held them: one that had not applied the purge yet (it arrives within
+    milliseconds: again after a second), and one cut off from Redis, which serves nothing
+    staler than this once it noticed (SILENT_SECONDS) and emptied its store
+    (OFFLINE_SECONDS). Nothing with one host."""
+    if not enabled():
+        return ()
+    cut_off = SILENT_SECONDS + settings.BROADSHEET_PAGECACHE["OFFLINE_SECONDS"] + 2
+    return (1.0, cut_off)
 
 
 def record(tags: Iterable[str] = (), *, everything: bool = False,

@@ -39,7 +39,7 @@ from . import fanout, store
 log = logging.getLogger("broadsheet.pagecache")
 
 PING_SECONDS = 1.0
-SILENT_SECONDS = 3.0
+SILENT_SECONDS = fanout.SILENT_SECONDS
 RETRY_SECONDS = 0.5
 SWEEP_SECONDS = 1.0
 TAKEOVER_SECONDS = 1.0

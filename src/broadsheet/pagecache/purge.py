@@ -36,7 +36,8 @@ def purge(tags: Iterable[str], *, using: str | None = None) -> None:
     if not tags:
         return
 
-    waiting = outbox.enqueue(tags, using=using)  # for the caches in front, with the change
+    # For the caches in front, with the change (and again later, with several hosts).
+    waiting = outbox.enqueue(tags, using=using, again_after=fanout.edge_again_after())
     told = fanout.record(tags, using=using)  # for the other hosts, likewise
 
     def now():
@@ -54,7 +55,8 @@ def purge_everything(*, data_changed: bool = False, using: str | None = None) ->
     (stories written in bulk, which sends no signals: an import, the demo at scale) the
     shared cache's derived data (listings, visibility) goes too."""
 
-    waiting = outbox.enqueue(everything=True, using=using)
+    waiting = outbox.enqueue(everything=True, using=using,
+                             again_after=fanout.edge_again_after())
     told = fanout.record(everything=True, using=using)
 
     def now():
