@@ -176,9 +176,21 @@ def publish(tags: Iterable[str] = (), *, everything: bool = False, origin: str =
 
 def sweep(now=None) -> int:
     """Publish, for every host, the purges their own host did not (cut off from Redis, or
-    died before it could). Rows are taken with SKIP LOCKED so hosts sweeping at once do
-    not publish the same backlog twice. Returns how many rows went."""
+    died before it could), a batch at a time while a backlog lasts (a long outage).
+    Returns how many rows went."""
     cutoff = (now or timezone.now()) - SWEEP_AFTER
+    total = 0
+    for _ in range(10):  # then back to listening; the next sweep goes on
+        done = _sweep_batch(cutoff)
+        total += done
+        if done < SWEEP_ROWS:
+            break
+    return total
+
+
+def _sweep_batch(cutoff) -> int:
+    """Rows are taken with SKIP LOCKED so that hosts sweeping at once do not publish the
+    same ones."""
     with transaction.atomic():
         rows = list(FanoutPurge.objects.select_for_update(skip_locked=True)
                     .filter(created_at__lte=cutoff).order_by("id")[:SWEEP_ROWS])

@@ -63,16 +63,22 @@ class Listener(threading.Thread):
             if self.stopping.wait(TAKEOVER_SECONDS):
                 return
         while not self.stopping.is_set():
+            # Never let the ear die (a bug, a full disk): a dead one would leave the host
+            # serving pages other hosts purged, with nothing to say so.
             try:
-                self._listen()
-            except fanout._DOWN as exc:
-                self._lost(exc)
-            except Exception as exc:  # never let the ear die: a dead one serves stale pages
+                try:
+                    self._listen()
+                except fanout._DOWN as exc:
+                    self._lost(exc)
+                except Exception as exc:
+                    self._lost(exc)
+                    raise
+                self._offline(RETRY_SECONDS)
+            except Exception:
                 if time.monotonic() - self._failure_logged >= 60:
                     self._failure_logged = time.monotonic()
-                    log.exception("purge listener failed")
-                self._lost(exc)
-            self._offline(RETRY_SECONDS)
+                    log.exception("purge listener failed; trying again")
+                self.stopping.wait(RETRY_SECONDS)
 
     def stop(self) -> None:
         self.stopping.set()
