@@ -331,4 +331,5 @@ def test_while_redis_is_away_the_cache_is_never_long_behind(hosts, redis_server)
     time.sleep(0.3)
     cached(base2)  # the page cache still serves
     change = committed(env1, "Lights flicker in the north")
-    until_shown(base2, "Lights flicker in the north", change + 1.5)
+    # Emptied every second: shown within that and a render on a busy machine.
+    until_shown(base2, "Lights flicker in the north", change + 1.0 + 1.0)

@@ -168,8 +168,9 @@ class Listener(threading.Thread):
         self._next_drop = now + self.offline_seconds
 
     def _offline(self, seconds: float) -> None:
-        """Wait before trying Redis again, keeping the store within OFFLINE_SECONDS."""
-        self.stopping.wait(seconds)
+        """Wait before trying Redis again, keeping the store within OFFLINE_SECONDS (waking
+        for the next emptying if it comes first)."""
+        self.stopping.wait(max(0.0, min(seconds, self._next_drop - time.monotonic())))
         now = time.monotonic()
         if now >= self._next_drop:
             store.purge_all()
