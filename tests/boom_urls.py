@@ -10,4 +10,10 @@ def boom(request):
     raise RuntimeError("the printing press jammed")
 
 
-urlpatterns = [path("boom/", boom), *site_urls]
+def database_gone(request):
+    from django.db import OperationalError
+
+    raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+
+urlpatterns = [path("boom/", boom), path("database-gone/", database_gone), *site_urls]

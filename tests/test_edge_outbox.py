@@ -76,6 +76,17 @@ def test_a_purge_reaches_the_edge_after_the_commit_with_its_groups(
     assert PendingPurge.objects.count() == 0
 
 
+def test_with_the_database_task_queue_a_purge_still_goes_out_at_the_commit(
+        edge, settings, django_capture_on_commit_callbacks):
+    """Not left for a worker's next look at the queue: readers at the edge would wait."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.BROADSHEET_WORKERS = {**settings.BROADSHEET_WORKERS, "QUEUE": "database"}
+    with django_capture_on_commit_callbacks(execute=True):
+        purge(stories([99]))
+    assert "page:99" in tags_sent(edge)
+    assert PendingPurge.objects.count() == 0
+
+
 def test_the_edge_is_purged_only_once_this_host_has_dropped_the_pages(
         edge, django_capture_on_commit_callbacks):
     # Purged at the edge while this host still held the page, the edge would fetch the old

@@ -34,3 +34,13 @@ def test_every_request_gets_its_own_id(settings, db):
     client = Client(raise_request_exception=False)
     ids = {client.get("/boom/")["X-Request-ID"] for _ in range(3)}
     assert len(ids) == 3
+
+
+def test_a_database_that_is_not_there_is_a_503_to_retry_not_a_crash(settings, db):
+    settings.ROOT_URLCONF = "tests.boom_urls"
+    response = Client(raise_request_exception=False).get("/database-gone/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5" and response["Cache-Control"] == "no-store"
+    assert b"Back in a moment" in response.content and response["X-Request-ID"].encode() in (
+        response.content)
+    assert Client(raise_request_exception=False).get("/boom/").status_code == 500

@@ -8,6 +8,7 @@ import time
 import pytest
 from django.db import IntegrityError
 
+from broadsheet.host import host_label
 from broadsheet.readership import folding, journal
 from broadsheet.readership.counting import View
 from broadsheet.readership.folding import Folder, fold
@@ -68,6 +69,62 @@ def test_two_folding_processes_still_count_a_reload_once(stories):
     assert PageView.objects.count() == 1
 
 
+def test_hosts_fold_their_own_journals_and_a_reload_on_another_host_counts_once(
+        stories, settings, tmp_path, monkeypatch):
+    """Two hosts, two data directories: each folds only its own journal, under its own
+    segment names, and learns what the other folded from the view records added since its
+    last fold (not by rereading the last hour)."""
+    rebuilds = []
+    real_rebuild = Folder._rebuild
+    monkeypatch.setattr(Folder, "_rebuild", lambda self, ms: (rebuilds.append(self),
+                                                              real_rebuild(self, ms)))
+    hosts = {}
+    for name in "ab":
+        hosts[name] = (tmp_path / name, Folder())
+
+    def on(name):
+        data_dir, folder = hosts[name]
+        settings.DATA_DIR = data_dir
+        settings.BROADSHEET_READERSHIP = {**settings.BROADSHEET_READERSHIP,
+                                          "JOURNAL_DIR": data_dir / "views"}
+        journal._journal[:] = [None, 0]  # this "process" now writes to the host's journal
+        return folder
+
+    now = int(time.time() * 1000)
+    on("a")
+    journal.record(View(now, stories[0].pk, "r1"))
+    journal.record(View(now, stories[1].pk, "r2"))
+    label_a = host_label()
+    b = on("b")
+    label_b = host_label()
+    journal.record(View(now + MIN, stories[0].pk, "r1"))  # r1's reload reached host b
+    assert label_a != label_b
+    assert b.fold()[0] == 1  # b folds its own view only; a's journal waits for a
+    assert PageView.objects.filter(visitor="r1").count() == 1
+    a = on("a")
+    assert a.fold()[0] == 1  # r2 counts; r1 at `now` is a repeat of b's r1 at now + 1 min
+    assert sorted(PageView.objects.values_list("visitor", flat=True)) == ["r1", "r2"]
+    b = on("b")
+    journal.record(View(now + 2 * MIN, stories[1].pk, "r2"))  # r2's reload, on host b
+    assert b.fold()[0] == 0
+    assert PageView.objects.count() == 2
+    assert {c.split("-")[1] for c in JournalCursor.objects.values_list("segment", flat=True)
+            } == {label_a, label_b}
+    assert len(rebuilds) == 2  # each folder rebuilt once, at its first fold; then caught up
+
+
+def test_a_fold_with_nothing_to_count_writes_nothing(stories):
+    """An idle host folds every second too; bumping the generation would make every busy
+    host catch up after each of its folds."""
+    from broadsheet.readership.models import FoldState
+
+    journal.record(View(int(time.time() * 1000), stories[0].pk, "once"))
+    assert fold() == 1
+    generation = FoldState.objects.get().generation
+    assert fold() == 0
+    assert FoldState.objects.get().generation == generation
+
+
 def test_an_interrupted_fold_leaves_nothing_half_done(stories, monkeypatch):
     now = int(time.time() * 1000)
     for n in range(10):
@@ -104,7 +161,7 @@ def test_a_torn_last_line_is_not_folded_until_it_is_whole(stories, settings):
 def test_segments_of_finished_writers_are_deleted_after_folding(stories):
     base = journal.directory()
     base.mkdir(parents=True, exist_ok=True)
-    dead = base / f"views-{journal._HOST}-999999999-1.log"  # no such process
+    dead = base / f"views-{host_label()}-999999999-1.log"  # no such process
     now = int(time.time() * 1000)
     dead.write_bytes(journal.encode(View(now, stories[0].pk, "d1")) + b"12345\tto")
     journal.record(View(now, stories[1].pk, "live"))  # this process's own segment
@@ -147,7 +204,7 @@ def test_a_journal_larger_than_one_fold_is_folded_completely(stories, monkeypatc
     base.mkdir(parents=True, exist_ok=True)
     now = int(time.time() * 1000)
     for w in range(3):  # three dead writers' segments, and this process's own
-        (base / f"views-{journal._HOST}-99999999{w}-1.log").write_bytes(b"".join(
+        (base / f"views-{host_label()}-99999999{w}-1.log").write_bytes(b"".join(
             journal.encode(View(now, stories[n % 2].pk, f"w{w}n{n}")) for n in range(45)))
     for n in range(20):
         journal.record(View(now, stories[0].pk, f"own{n}"))

@@ -1,5 +1,5 @@
 """Raw views are dropped after the retention period (a site setting); hourly counts stay;
-old salts are destroyed; the publishing scheduler's leader runs the fold."""
+old salts are destroyed; every host's scheduler folds its own journal."""
 
 import time
 from datetime import timedelta
@@ -11,8 +11,8 @@ from broadsheet.readership import journal
 from broadsheet.readership.counting import View, forget_settings, todays_salt
 from broadsheet.readership.folding import fold
 from broadsheet.readership.models import DailySalt, HourlyViews, PageView, ReadershipSettings
-from broadsheet.readership.rollup import clean_up, tick
-from broadsheet.ticks import TICK_HOOKS, run_tick_hooks
+from broadsheet.readership.rollup import clean_up, fold_tick, tick
+from broadsheet.ticks import HOST_TICK_HOOKS, TICK_HOOKS, run_tick_hooks
 
 DAY = 86_400_000
 
@@ -43,11 +43,15 @@ def test_yesterdays_salt_is_destroyed(db):
     assert len(salt) == 64 and todays_salt(today) == salt
 
 
-def test_the_scheduler_leader_folds_views(world, make_story):
+def test_each_hosts_scheduler_folds_its_views_and_the_leader_cleans_up(world, make_story):
     story = make_story(world)
-    assert tick in TICK_HOOKS  # registered by the readership app
+    # Registered by the readership app: folding on every host, clean-up by the leader only.
+    assert fold_tick in HOST_TICK_HOOKS and fold_tick not in TICK_HOOKS
+    assert tick in TICK_HOOKS and tick not in HOST_TICK_HOOKS
     journal.record(View(int(time.time() * 1000), story.pk, "s1"))
-    run_tick_hooks()
+    run_tick_hooks()  # the leader's hooks do not fold
+    assert PageView.objects.filter(page=story).count() == 0
+    run_tick_hooks(HOST_TICK_HOOKS)
     assert PageView.objects.filter(page=story).count() == 1
 
 

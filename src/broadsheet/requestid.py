@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import secrets
+import sys
 
 from django.http import HttpResponseServerError
 from django.template import loader
@@ -37,12 +38,26 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+# While the database restarts or fails over, a page no cache holds cannot be made; that is
+# "try again in a moment" (503 with Retry-After, which load balancers and crawlers honour),
+# not a crash.
+RETRY_AFTER_SECONDS = 5
+
+
 def server_error(request):
     """handler500: the plain error page, with the request's id. Rendered without context
     processors: whatever failed (the database, say) must not fail the error page too."""
+    from django.db import InterfaceError, OperationalError
+
     request_id = getattr(request, "request_id", None) or _current.get()
-    body = loader.get_template("500.html").render({"request_id": request_id})
+    unavailable = isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
+    body = loader.get_template("503.html" if unavailable else "500.html").render(
+        {"request_id": request_id})
     response = HttpResponseServerError(body)
+    if unavailable:
+        response.status_code = 503
+        response.reason_phrase = "Service Unavailable"
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["X-Request-ID"] = request_id
     response["Cache-Control"] = "no-store"
     return response

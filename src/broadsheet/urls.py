@@ -38,9 +38,11 @@ urlpatterns = [
 ]
 
 # Uploaded images and their renditions. The embedded default serves them itself; a production
-# deployment may put a web server or CDN in front of /media/ instead.
-urlpatterns.append(re_path(r"^media/(?P<path>.+)$", serve_media,
-                           {"document_root": settings.MEDIA_ROOT}))
+# deployment may put a web server or CDN in front of /media/ instead. Media on an S3-compatible
+# store are linked at the store's address and never pass through here.
+if settings.BROADSHEET_MEDIA_S3 is None:
+    urlpatterns.append(re_path(r"^media/(?P<path>.+)$", serve_media,
+                               {"document_root": settings.MEDIA_ROOT}))
 
 urlpatterns.append(path("", include(wagtail_urls)))
 

@@ -39,3 +39,11 @@ if os.environ.get("BROADSHEET_SERVER_PROCESS") and settings.BROADSHEET_PUBLISHIN
     from broadsheet.publishing.scheduler import start_in_process
 
     start_in_process(settings.BROADSHEET_PUBLISHING["POLL_SECONDS"])
+
+_workers = settings.BROADSHEET_WORKERS
+if (os.environ.get("BROADSHEET_SERVER_PROCESS") and _workers["QUEUE"] == "database"
+        and _workers["SERVE_THREAD"]):
+    # One machine without `broadsheet worker` processes: each server process works the queue.
+    from broadsheet.workers.worker import start_in_process as start_worker
+
+    start_worker()

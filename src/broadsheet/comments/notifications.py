@@ -10,6 +10,7 @@ from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
+from django_tasks import task
 
 from broadsheet.address import absolute
 
@@ -43,10 +44,13 @@ def notify_reply(reply: Comment) -> None:
         return
     if target.author_id == reply.author_id or target.deleted_at is not None:
         return
-    transaction.on_commit(lambda: _send(reply.pk, target.pk))
+    transaction.on_commit(lambda: send_reply_notification.enqueue(reply.pk, target.pk))
 
 
-def _send(reply_id: int, target_id: int) -> None:
+@task()
+def send_reply_notification(reply_id: int, target_id: int) -> None:
+    """A task: in the request that approved the reply (one machine), or on a worker, which
+    tries again later when the mail server does not answer."""
     reply = Comment.objects.select_related("author", "story").get(pk=reply_id)
     target = Comment.objects.select_related("author").get(pk=target_id)
     if not target.author.email:
@@ -65,3 +69,4 @@ def _send(reply_id: int, target_id: int) -> None:
         message.send()
     except OSError:  # a mail server being down must not fail the moderator's approval
         log.exception("reply notification for comment %s not sent", reply_id)
+        raise  # the task fails: the database queue's worker tries again

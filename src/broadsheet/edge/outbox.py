@@ -3,11 +3,11 @@ tried again until each cache has answered.
 
 `enqueue` writes one PendingPurge per configured cache inside the current transaction (a
 rolled-back change purges nothing; a committed one cannot lose its purge); once it commits,
-`send_soon` asks django-tasks to deliver. `deliver` sends everything due, the
+`send_soon` delivers them from the committing process. `deliver` sends everything due, the
 tags of many purges to one cache in one batch, and deletes what the cache confirmed; a cache
 that is down gets the purge again 1, 2, 4 ... seconds later, at most every five minutes, and
-every failure is logged. The scheduler's leader runs `deliver` every second too (apps.py), so
-a purge whose task died with its process still goes out.
+every failure is logged. The scheduler's leader looks every second too (apps.py) and has
+what is due delivered by a task, so a purge whose process died still goes out.
 """
 
 from __future__ import annotations
@@ -59,9 +59,15 @@ def enqueue(tags: Iterable[str] = (), *, everything: bool = False,
 
 
 def send_soon(ids: list[int]) -> None:
-    """Deliver these purges now, as a task (at once with the immediate backend)."""
-    if ids:
-        deliver_purges.enqueue(ids)
+    """Deliver these purges now, in this process: a reader at the edge should see the change
+    within a second, and a queued task would first wait for a worker's next look at the
+    queue. A cache that fails keeps its rows, and the leader's tick queues the retry."""
+    if not ids:
+        return
+    try:
+        deliver(ids=ids)
+    except Exception:  # the change has committed; its purges wait in the outbox
+        log.exception("purges %s not sent at once; they wait in the outbox", ids[:5])
 
 
 @task()
@@ -111,7 +117,7 @@ def _failed(rows: list[PendingPurge], error: str, now) -> None:
                 oldest.isoformat(timespec="seconds"), max(r.attempts for r in rows), error)
 
 
-_sender = InBackground("broadsheet-edge-purges", lambda: deliver())
+_sender = InBackground("broadsheet-edge-purges", lambda: deliver(), task=deliver_purges)
 
 
 def tick() -> None:

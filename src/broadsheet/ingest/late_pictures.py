@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from broadsheet.articles.models import ArticlePage
 from broadsheet.ticks import InBackground
@@ -240,7 +241,13 @@ def _retry_all() -> None:
         log.debug("%s", attempt.line())
 
 
-_pass = InBackground("broadsheet-late-pictures", _retry_all)
+@task()
+def retry_late_pictures() -> int:
+    """Fetch again every picture that is due; returns how many were tried."""
+    return sum(1 for _ in retry_due())
+
+
+_pass = InBackground("broadsheet-late-pictures", _retry_all, task=retry_late_pictures)
 
 
 def tick() -> None:

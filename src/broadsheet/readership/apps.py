@@ -9,8 +9,9 @@ class ReadershipConfig(AppConfig):
 
     def ready(self):
         # Models load only once the app registry is ready, hence the imports here.
-        from .rollup import tick
+        from .rollup import fold_tick, tick
 
-        # The scheduler's leader folds acknowledged views every second (one folder at a
-        # time, so the repeat-view memory stays in one place).
+        # Every host folds the views its own journal holds, every second; the site's leader
+        # cleans up past the retention period.
+        register_tick(fold_tick, every_host=True)
         register_tick(tick)

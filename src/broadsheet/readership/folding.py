@@ -9,8 +9,12 @@ fold, in this process or any other, picks up exactly there.
 
 Repeat detection needs the recent past, which the folder keeps in memory: for every page and
 visitor, the last counted view (kept to the end of its hour, so a visitor also counts once
-per hour for the hourly visitors and the Popular score). The memory is rebuilt from the
-database whenever another process folded in between (FoldState.generation tells).
+per hour for the hourly visitors and the Popular score). When another process folded in
+between (FoldState.generation tells), the folder reads only the view records added since its
+own last fold: with several hosts, each folding its own journal every second, a reader whose
+reloads reached different hosts still counts once, and no fold rereads the last hour. The
+memory is rebuilt whole when the process starts, or when a fold reaches back before what it
+remembers (a journal replayed after long downtime).
 """
 
 from __future__ import annotations
@@ -83,21 +87,38 @@ class Folder:
         self.site: dict[str, int] = {}  # visitor -> hour (ms) of their last counted view
         # page -> its section's id (0: none) if a story; None: another page; False: deleted
         self.pages: dict[int, int | None | bool] = {}
+        self.seen_id = 0  # every view record up to this id is in the memory
+        self.horizon_ms = 0  # the memory knows nothing of views before this
         self.lock = threading.Lock()
 
     # -- memory ------------------------------------------------------------------------------
     def _rebuild(self, now_ms: int) -> None:
         window = settings.BROADSHEET_READERSHIP["REPEAT_WINDOW_SECONDS"] * 1000
-        since = _dt(min(now_ms - window, now_ms - now_ms % HOUR_MS) - HOUR_MS)
-        rows = (PageView.objects.filter(viewed_at__gte=since).values("page_id", "visitor")
-                .annotate(last=Max("viewed_at")).values_list("page_id", "visitor", "last"))
+        since_ms = min(now_ms - window, now_ms - now_ms % HOUR_MS) - HOUR_MS
+        self.seen_id = PageView.objects.aggregate(m=Max("id"))["m"] or 0
+        rows = (PageView.objects.filter(viewed_at__gte=_dt(since_ms), id__lte=self.seen_id)
+                .values("page_id", "visitor").annotate(last=Max("viewed_at"))
+                .values_list("page_id", "visitor", "last"))
         self.recent, self.site = {}, {}
         for page_id, visitor, last in rows.iterator(chunk_size=5000):
-            last_ms = _ms(last)
-            self.recent[(page_id, visitor)] = last_ms
-            hour = last_ms - last_ms % HOUR_MS
-            if self.site.get(visitor, -1) < hour:
-                self.site[visitor] = hour
+            self._remember(page_id, visitor, _ms(last))
+        self.horizon_ms = since_ms
+
+    def _remember(self, page_id: int, visitor: str, at_ms: int) -> None:
+        key = (page_id, visitor)
+        if self.recent.get(key, -1) < at_ms:
+            self.recent[key] = at_ms
+        hour = at_ms - at_ms % HOUR_MS
+        if self.site.get(visitor, -1) < hour:
+            self.site[visitor] = hour
+
+    def _catch_up(self) -> None:
+        """Add to the memory the views other processes (other hosts) folded since ours."""
+        rows = (PageView.objects.filter(id__gt=self.seen_id)
+                .values_list("id", "page_id", "visitor", "viewed_at"))
+        for view_id, page_id, visitor, viewed_at in rows.iterator(chunk_size=5000):
+            self._remember(page_id, visitor, _ms(viewed_at))
+            self.seen_id = max(self.seen_id, view_id)
 
     def _forget_old(self, now_ms: int) -> None:
         window = settings.BROADSHEET_READERSHIP["REPEAT_WINDOW_SECONDS"] * 1000
@@ -107,8 +128,10 @@ class Folder:
         keep_after = min(now_ms - window, hour) - HOUR_MS
         if len(self.recent) > 10_000:
             self.recent = {k: v for k, v in self.recent.items() if v >= keep_after}
+            self.horizon_ms = max(self.horizon_ms, keep_after)
         if len(self.site) > 10_000:
             self.site = {k: v for k, v in self.site.items() if v >= hour - HOUR_MS}
+            self.horizon_ms = max(self.horizon_ms, hour - HOUR_MS)
 
     def _page_kinds(self, page_ids: set[int]) -> None:
         """Which pages exist, and for stories, their section (for per-section Popular)."""
@@ -168,25 +191,40 @@ class Folder:
                 if len(data) and len(data) >= budget + end:  # stopped by the budget
                     more = True
                     break
-            if stale:
-                # From before the oldest view to fold: a journal replayed after downtime
-                # holds views older than now, and their repeats may already be folded.
-                self._rebuild(min([now_ms, *(v.at_ms for v in views)]))
-                self.pages.clear()
             if views:
-                self._maybe_move_landmark(state, now)
-                counted = self._count(views, state, now_ms)
-            for name, offset in ends.items():
-                if name in cursors:
-                    JournalCursor.objects.filter(pk=cursors[name].pk).update(offset=offset)
-                else:
-                    JournalCursor.objects.create(segment=name, offset=offset)
-            state.generation += 1
-            state.save(update_fields=["generation", "landmark"])
-        self.generation = state.generation
+                counted = self._fold_views(views, ends, cursors, state, stale, now)
+        if views:
+            self.generation = state.generation
         self._forget_old(now_ms)
         self._remove_finished(names, {**{n: c.offset for n, c in cursors.items()}, **ends})
         return counted, more
+
+    def _fold_views(self, views: list[View], ends: dict[str, int], cursors: dict,
+                    state: FoldState, stale: bool, now: datetime) -> int:
+        """Count `views` and move the cursors to `ends`, in the fold's transaction. A fold
+        with nothing to count writes nothing, not even the generation: an idle host would
+        otherwise make every busy one catch up every second."""
+        now_ms = _ms(now)
+        oldest = min([now_ms, *(v.at_ms for v in views)])
+        if stale and self.generation is not None and oldest >= self.horizon_ms:
+            self._catch_up()
+            self.pages.clear()  # pages may have moved or gone since
+        elif stale:
+            # From before the oldest view to fold: a journal replayed after downtime holds
+            # views older than now, and their repeats may already be folded.
+            self._rebuild(oldest)
+            self.pages.clear()
+        self._maybe_move_landmark(state, now)
+        counted = self._count(views, state, now_ms)
+        self.seen_id = PageView.objects.aggregate(m=Max("id"))["m"] or 0
+        for name, offset in ends.items():
+            if name in cursors:
+                JournalCursor.objects.filter(pk=cursors[name].pk).update(offset=offset)
+            else:
+                JournalCursor.objects.create(segment=name, offset=offset)
+        state.generation += 1
+        state.save(update_fields=["generation", "landmark"])
+        return counted
 
     def _count(self, views: list[View], state: FoldState, now_ms: int) -> int:
         window = settings.BROADSHEET_READERSHIP["REPEAT_WINDOW_SECONDS"] * 1000

@@ -9,7 +9,10 @@ released together.
 
 Each server process appends to its own segment file (no locking between processes);
 folding.py reads every segment from where it last stopped, in one database transaction
-with the rows it produces, and deletes segments once their writer has moved on.
+with the rows it produces, and deletes segments once their writer has moved on. With several
+app hosts each folds its own data directory's journal (ticks.py, "on every host"), so no
+acknowledged view waits for another host, and a host that was killed folds its journal when
+it comes back.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ from pathlib import Path
 
 from django.conf import settings
 
+from broadsheet.host import host_label
+
 from .counting import View
 
 SEGMENT_BYTES = 64 * 1024 * 1024
-_HOST = socket.gethostname().replace("-", "_")[:40]
+# Segments written before segments carried the host id (one host per database then).
+_LEGACY_HOST = socket.gethostname().replace("-", "_")[:40]
 
 
 def directory() -> Path:
@@ -53,7 +59,7 @@ def segment_writer(name: str) -> tuple[str, int] | None:
 
 def writer_alive(name: str) -> bool:
     writer = segment_writer(name)
-    if writer is None or writer[0] != _HOST:
+    if writer is None or writer[0] not in (host_label(), _LEGACY_HOST):
         return True  # another host's segment: not ours to judge
     try:
         os.kill(writer[1], 0)
@@ -84,7 +90,9 @@ class Journal:
         self.base.mkdir(parents=True, exist_ok=True)
         if self.fd is not None:
             os.close(self.fd)
-        self.name = f"views-{_HOST}-{os.getpid()}-{time.time_ns()}.log"
+        # The host id makes the name unique among every host's segments (their cursors share
+        # one table), also where two hosts have one machine name.
+        self.name = f"views-{host_label()}-{os.getpid()}-{time.time_ns()}.log"
         self.fd = os.open(self.base / self.name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self.size = 0
         if self.sync:  # the new file's directory entry must survive a crash too

@@ -1,6 +1,6 @@
-"""Keeping readership's tables current and small: the fold every second, the clean-up every
-few minutes. Run by the publishing scheduler's leader inside `broadsheet serve`, and by
-`broadsheet rollup_views` (for a separate process in production, or by hand)."""
+"""Keeping readership's tables current and small: the fold every second (on every host, of
+its own journal), the clean-up every few minutes (by the site's scheduler leader). Run inside
+`broadsheet serve`, and by `broadsheet rollup_views` (by hand)."""
 
 from __future__ import annotations
 
@@ -34,11 +34,15 @@ def clean_up(*, now=None) -> dict:
             "salts_destroyed": destroy_old_salts(today=now.date())}
 
 
-def tick() -> None:
-    """One scheduler tick: fold what was acknowledged; clean up every few minutes."""
+def fold_tick() -> None:
+    """A host's tick: fold what this host acknowledged."""
     counted = fold()
     if counted:
         log.debug("folded %d views", counted)
+
+
+def tick() -> None:
+    """The leader's tick: clean up every few minutes."""
     if time.monotonic() - _last_clean[0] > CLEAN_EVERY_SECONDS:
         _last_clean[0] = time.monotonic()
         result = clean_up()

@@ -6,6 +6,7 @@ add no new knobs of their own.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from wagtail.embeds import oembed_providers
 
 from .env import env_base_url, env_bool, env_int, env_list, env_str
+from .media import media_store
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -80,6 +82,9 @@ INSTALLED_APPS = [
     "broadsheet.demo",
     "broadsheet.pages",
     "broadsheet.console",
+    "broadsheet.workers",
+    "django_tasks",
+    "django_tasks_db",
     # Wagtail: editor, revisions, workflows, scheduling, images, search.
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
@@ -188,6 +193,12 @@ STORAGES = {
     # Hashed names let the server give static files a year-long cache lifetime.
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
 }
+# Uploaded pictures, renditions and documents on an S3-compatible store that every host
+# shares (settings/media.py), else files under MEDIA_ROOT served at /media/ by Django.
+BROADSHEET_MEDIA_S3 = media_store(os.environ)
+if BROADSHEET_MEDIA_S3:
+    STORAGES["default"] = BROADSHEET_MEDIA_S3.storage()
+    MEDIA_URL = BROADSHEET_MEDIA_S3.public_url + "/"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
@@ -240,7 +251,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        # Pictures on a store are linked at its address (or its CDN's).
+        "img-src": ["'self'", "data:",
+                    *([BROADSHEET_MEDIA_S3.origin] if BROADSHEET_MEDIA_S3 else [])],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "frame-src": ["https://www.youtube.com", "https://www.youtube-nocookie.com",
@@ -267,7 +280,24 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_COMMENTS_ENABLED = True
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Background work (purges to the edge, picture fetches, search index updates, e-mails) runs as
+# django-tasks tasks. "immediate": in the process that asks for it (one machine, the
+# default); "database": queued in the database and run by `broadsheet worker` processes on any
+# host, or by a worker thread in `broadsheet serve` (workers/worker.py).
+BROADSHEET_WORKERS = {
+    "QUEUE": env_str("BROADSHEET_TASKS", "immediate"),
+    "SERVE_THREAD": env_bool("BROADSHEET_SERVE_WORKER", True),
+    # Runs in all of a task that keeps failing, before it stays failed (in the admin).
+    "ATTEMPTS": env_int("BROADSHEET_TASK_ATTEMPTS", 5, minimum=1),
+    # A worker not heard from for this long is gone, and its running tasks are queued again.
+    "LOST_AFTER_SECONDS": env_int("BROADSHEET_WORKER_LOST_AFTER", 30, minimum=2),
+}
+if BROADSHEET_WORKERS["QUEUE"] not in ("immediate", "database"):
+    raise ImproperlyConfigured(
+        f"BROADSHEET_TASKS is {BROADSHEET_WORKERS['QUEUE']!r}: use immediate or database")
+TASKS = {"default": {"BACKEND": (
+    "django_tasks_db.DatabaseBackend" if BROADSHEET_WORKERS["QUEUE"] == "database"
+    else "django_tasks.backends.immediate.ImmediateBackend")}}
 
 BROADSHEET_READERSHIP = {
     # A reader reloading the same story inside this window counts once.

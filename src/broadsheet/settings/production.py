@@ -14,7 +14,10 @@ _database_url = env_str("DATABASE_URL")
 if not _database_url:
     raise ImproperlyConfigured("DATABASE_URL must be set for the production profile")
 try:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    # Health checks: a connection kept across requests is tested before a request uses it,
+    # so a PostgreSQL restart or failover costs no reader a failed page.
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60,
+                                                  conn_health_checks=True)}
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
 
