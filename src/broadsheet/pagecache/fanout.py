@@ -37,14 +37,10 @@ The embedded default (no REDIS_URL) has one host: nothing is written or publishe
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -55,7 +51,8 @@ from django.utils import timezone
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from . import store
+from broadsheet.host import host_label
+
 from .models import FanoutPurge
 
 log = logging.getLogger("broadsheet.pagecache")
@@ -80,25 +77,10 @@ def connect(**options) -> redis.Redis:
                                 retry=Retry(NoBackoff(), 0), **options)
 
 
-_host: list[str] = []
-
-
 def host_id() -> str:
-    """This host's name on the channel: the machine's name and an id kept in the data
-    directory (the store is per data directory, and cloned machines may share a name)."""
-    if not _host:
-        path = store.root() / "host-id"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            mine = path.with_name(f".host-id.{os.getpid()}")
-            mine.write_text(uuid.uuid4().hex[:12])
-            # A link, not a write: the first of the workers starting together wins, and
-            # nobody reads a half-written file.
-            with contextlib.suppress(FileExistsError):
-                os.link(mine, path)
-            mine.unlink()
-        _host.append(f"{socket.gethostname()}:{path.read_text().strip()}")
-    return _host[0]
+    """This host's name on the channel: the machine's name and the data directory's id
+    (broadsheet/host.py; the store is per data directory, and machines may share a name)."""
+    return host_label()
 
 
 def edge_again_after() -> tuple[float, ...]:

@@ -56,7 +56,7 @@ class Listener(threading.Thread):
         self._lock_file = None
         self._down_since: float | None = None  # when hearing stopped, once it had started
         self._next_drop = 0.0
-        self._failure_logged = -60.0
+        self._failure_logged = self._sweep_failure_logged = -60.0
 
     def run(self) -> None:
         while not self._take_lock():
@@ -152,7 +152,9 @@ class Listener(threading.Thread):
         try:
             fanout.sweep()
         except Exception:  # the database's trouble, not Redis's: keep listening
-            log.exception("publishing other hosts' unpublished purges failed")
+            if time.monotonic() - self._sweep_failure_logged >= 60:
+                self._sweep_failure_logged = time.monotonic()
+                log.exception("publishing other hosts' unpublished purges failed")
         finally:
             close_old_connections()
 
