@@ -16,6 +16,7 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 django_app = get_wsgi_application()
 
 from broadsheet.masthead.address import follow_base_url  # noqa: E402
+from broadsheet.pagecache.listener import start_in_process as start_purge_listener  # noqa: E402
 from broadsheet.pagecache.wsgi import wrap  # noqa: E402
 from broadsheet.proxy import wrap as behind_the_proxy  # noqa: E402
 from broadsheet.readership.wsgi import wrap as answer_view_beacons  # noqa: E402
@@ -28,6 +29,10 @@ if not os.environ.get("BROADSHEET_SERVER_PROCESS"):
 # door and looked in the page cache already, so the thread does neither again.
 after_the_cache = answer_view_beacons(django_app)
 application = behind_the_proxy(answer_view_beacons(wrap(django_app)))
+
+# With several hosts (REDIS_URL), every server process joins in hearing the other hosts'
+# purges (one per data directory listens); the embedded default starts nothing.
+start_purge_listener()
 
 if os.environ.get("BROADSHEET_SERVER_PROCESS") and settings.BROADSHEET_PUBLISHING["SCHEDULER"]:
     # Only when this process runs the scheduler (it loads the publishing models).

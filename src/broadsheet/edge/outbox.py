@@ -34,10 +34,12 @@ LONGEST_WAIT = timedelta(minutes=5)
 
 
 def enqueue(tags: Iterable[str] = (), *, everything: bool = False,
-            using: str | None = None) -> list[int]:
+            using: str | None = None, again_after: Iterable[float] = ()) -> list[int]:
     """Write the purge for every cache in front, in the current transaction; the rows'
     ids, for send_soon() once it has committed (pagecache/purge.py calls it once its own
-    store is purged)."""
+    store is purged). `again_after`: seconds after which the same purge is sent again (by
+    the scheduler's tick), for pages a cache may have fetched from another host that still
+    held them (pagecache/fanout.py)."""
     # Only caches Broadsheet can purge; the others get their tag headers (headers.py) and
     # are reported by `broadsheet edge check`, rather than piling up purges nobody sends.
     edges = [e for e in settings.BROADSHEET_EDGE if urlsplit(e).scheme in KINDS]
@@ -48,6 +50,11 @@ def enqueue(tags: Iterable[str] = (), *, everything: bool = False,
         return []
     rows = PendingPurge.objects.using(using).bulk_create(
         [PendingPurge(edge=edge, tags=tags, everything=everything) for edge in edges])
+    now = timezone.now()
+    PendingPurge.objects.using(using).bulk_create(
+        [PendingPurge(edge=edge, tags=tags, everything=everything,
+                      next_attempt_at=now + timedelta(seconds=seconds))
+         for seconds in again_after for edge in edges])
     return [row.pk for row in rows]
 
 

@@ -10,7 +10,8 @@ A purge runs after the current transaction commits: purged before, a reader fetc
 between purge and commit would render and cache the old version again. Outside a transaction
 it runs at once. What goes to the caches in front is written in the transaction itself (the
 edge outbox), so a committed change cannot lose its purge there, and is sent once this host's
-pages are gone.
+pages are gone. With several hosts (REDIS_URL), the other hosts' stores hear it the same way:
+written with the change, published once this host's pages are gone (fanout.py).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.db import transaction
 
 from broadsheet.edge import outbox
 
-from . import store
+from . import fanout, store
 from .dependencies import STORIES, page_tag
 
 log = logging.getLogger("broadsheet.pagecache")
@@ -35,12 +36,15 @@ def purge(tags: Iterable[str], *, using: str | None = None) -> None:
     if not tags:
         return
 
-    waiting = outbox.enqueue(tags, using=using)  # for the caches in front, with the change
+    # For the caches in front, with the change (and again later, with several hosts).
+    waiting = outbox.enqueue(tags, using=using, again_after=fanout.edge_again_after())
+    told = fanout.record(tags, using=using)  # for the other hosts, likewise
 
     def now():
         log.debug("purged %d pages for %s", store.purge_tags(tags), sorted(tags)[:5])
-        # Only now, and only this purge: a cache in front purged while this host still held
-        # the page would fetch it from here again and keep it.
+        # The other hosts next, then the caches in front: a cache purged while a host still
+        # held the page would fetch it from there again and keep it.
+        fanout.announce(told, tags, using=using)
         outbox.send_soon(waiting)
 
     transaction.on_commit(now, using=using)
@@ -51,12 +55,15 @@ def purge_everything(*, data_changed: bool = False, using: str | None = None) ->
     (stories written in bulk, which sends no signals: an import, the demo at scale) the
     shared cache's derived data (listings, visibility) goes too."""
 
-    waiting = outbox.enqueue(everything=True, using=using)
+    waiting = outbox.enqueue(everything=True, using=using,
+                             again_after=fanout.edge_again_after())
+    told = fanout.record(everything=True, using=using)
 
     def now():
         store.purge_all()
         if data_changed:
-            cache.clear()
+            cache.clear()  # shared by every host: cleared once, here
+        fanout.announce(told, everything=True, using=using)
         outbox.send_soon(waiting)
 
     transaction.on_commit(now, using=using)

@@ -320,6 +320,12 @@ BROADSHEET_PAGECACHE = {
     # Parts of pages (the story, its widgets, its thread) kept rendered between purges, for
     # everyone the page cache does not serve: signed-in readers, the first after a purge.
     "FRAGMENTS": env_bool("BROADSHEET_FRAGMENT_CACHE", True),
+    # Several hosts: where every purge is published so that each host's store hears it (a
+    # Redis URL; the production profile sets it from REDIS_URL), on which channel, and how
+    # often a host that cannot hear purges empties its store meanwhile (pagecache/fanout.py).
+    "FANOUT_URL": None,
+    "FANOUT_CHANNEL": "broadsheet:purges",
+    "OFFLINE_SECONDS": env_int("BROADSHEET_PAGE_CACHE_OFFLINE_SECONDS", 5, minimum=1),
 }
 # HTTP caches in front (issue 16): where purges go, comma-separated: varnish://host:port,
 # fastly://<service id>, cloudflare://<zone id>, bunny://<pull zone id>, purge-url://host:port

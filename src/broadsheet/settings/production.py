@@ -1,6 +1,7 @@
 """The production profile: PostgreSQL, Redis and PostgreSQL full-text search.
 
-Chosen when DATABASE_URL is set; REDIS_URL adds the shared cache (rate limits, locks).
+Chosen when DATABASE_URL is set; REDIS_URL adds the shared cache (rate limits, locks) and
+the purge fan-out between hosts.
 """
 
 import dj_database_url
@@ -43,6 +44,12 @@ if _redis_url:
             "LOCATION": _redis_url,
             "KEY_PREFIX": env_str("BROADSHEET_CACHE_PREFIX", "broadsheet"),
         }
+    }
+    # Every host's page store hears every purge through Redis (pagecache/fanout.py).
+    BROADSHEET_PAGECACHE = {  # noqa: F405
+        **BROADSHEET_PAGECACHE,  # noqa: F405
+        "FANOUT_URL": _redis_url,
+        "FANOUT_CHANNEL": env_str("BROADSHEET_CACHE_PREFIX", "broadsheet") + ":purges",
     }
     # Redis counts atomically for every host that shares it.
     BROADSHEET_COMMENTS = {**BROADSHEET_COMMENTS, "RATE_COUNTER_DIR": None}  # noqa: F405

@@ -51,3 +51,7 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MEDIA_ROOT = DATA_DIR / "media"
+# Pub/sub channels are server-wide (not per database), and the parallel workers share one
+# Redis: the suite's own processes publish no purges. tests/test_purge_fanout.py runs real
+# hosts (production settings) and turns it on where it tests it.
+BROADSHEET_PAGECACHE = {**BROADSHEET_PAGECACHE, "FANOUT_URL": None}  # noqa: F405
