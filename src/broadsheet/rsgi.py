@@ -195,9 +195,10 @@ class Front:
         """A view beacon answered right here, or None. It costs tens of microseconds (a
         line appended to the journal, no database), and handing it to a pool thread and back
         cost about as much as the work: one server took 8,900-9,400 beacons a second with the
-        handoff and 9,900-10,400 without, in one session on 2 cores. What needs the database now and then (the list of
-        countable pages, today's salt) refuses to run on the event loop before it has done
-        anything, and the beacon then goes to a pool thread like every other request."""
+        handoff and 9,900-10,400 without, in one session on 2 cores. What needs the database
+        now and then (the list of countable pages, today's salt) refuses to run on the event
+        loop before it has done anything, and the beacon then goes to a pool thread like every
+        other request."""
         if not (self.inline_beacons and _plain_beacon(environ)):
             return None
         try:
