@@ -203,3 +203,16 @@ def test_the_site_serves_through_a_redis_outage_and_recovers(production_site, re
     for path in paths:
         assert get(base + path + ("&" if "?" in path else "?") + "again=1")[0] == 200
     assert redis_server.keys() > 0  # used again
+
+
+def test_sessions_are_read_from_redis_and_kept_in_the_database(client, make_reader):
+    """Signed in on one host, signed in on all; a Redis outage signs nobody out."""
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("the production profile with Redis (REDIS_URL) keeps sessions there")
+    from django.contrib.sessions.models import Session
+    from django.core.cache import cache
+
+    client.force_login(make_reader("kept"))
+    key = client.cookies["sessionid"].value
+    assert cache.get(f"django.contrib.sessions.cached_db{key}") is not None
+    assert Session.objects.filter(session_key=key).exists()

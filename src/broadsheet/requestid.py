@@ -8,6 +8,7 @@ import logging
 import secrets
 import sys
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponseServerError
 from django.template import loader
 
@@ -47,8 +48,6 @@ RETRY_AFTER_SECONDS = 5
 def server_error(request):
     """handler500: the plain error page, with the request's id. Rendered without context
     processors: whatever failed (the database, say) must not fail the error page too."""
-    from django.db import InterfaceError, OperationalError
-
     request_id = getattr(request, "request_id", None) or _current.get()
     unavailable = isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
     body = loader.get_template("503.html" if unavailable else "500.html").render(

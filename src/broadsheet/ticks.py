@@ -59,7 +59,8 @@ class InBackground:
     @property
     def running(self) -> bool:
         if self._queued():
-            from django_tasks_db.models import DBTaskResult  # loads a model: not at import
+            # A model: ticks.py is imported while the apps load, before models may be.
+            from django_tasks_db.models import DBTaskResult
 
             return DBTaskResult.objects.filter(
                 task_path=self.task.module_path, status__in=["READY", "RUNNING"]).exists()

@@ -51,6 +51,9 @@ if _redis_url:
         "FANOUT_URL": _redis_url,
         "FANOUT_CHANNEL": env_str("BROADSHEET_CACHE_PREFIX", "broadsheet") + ":purges",
     }
+    # Sessions read from Redis and written through to PostgreSQL: a signed-in reader or
+    # editor stays signed in on every host, and through a Redis outage.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     # Redis counts atomically for every host that shares it.
     BROADSHEET_COMMENTS = {**BROADSHEET_COMMENTS, "RATE_COUNTER_DIR": None}  # noqa: F405
 else:
