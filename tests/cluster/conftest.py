@@ -35,8 +35,10 @@ from broadsheet.sections.models import SectionPage
 home = HomePage.objects.get()
 metro = home.add_child(instance=SectionPage(title="Metro", slug="metro"))
 metro.save_revision().publish()
+# Pre-moderated: a reader's comment waits for a moderator (on another host, in the tests).
 story = metro.add_child(instance=ArticlePage(title="Harbour wall repaired",
-                                             slug="harbour-wall", summary="In one line."))
+                                             slug="harbour-wall", summary="In one line.",
+                                             comments=ArticlePage.Comments.PREMODERATED))
 story.save_revision().publish()
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model

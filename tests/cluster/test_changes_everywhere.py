@@ -92,18 +92,6 @@ class Reader:
             return r.status
 
 
-APPROVE = """
-import time
-from django.contrib.auth import get_user_model
-from broadsheet.comments.models import Comment
-from broadsheet.comments.moderation import approve_comment
-comment = Comment.objects.get(body__contains="from the ferry deck")
-if comment.status != Comment.Status.APPROVED:
-    approve_comment(comment, by=get_user_model().objects.get(username="mod@example.org"))
-print("committed", time.time())
-"""
-
-
 def test_a_comment_posted_on_one_host_and_approved_on_another_shows_everywhere(cluster):
     story = "/metro/harbour-wall/"
     warm(cluster, [story])
@@ -115,7 +103,18 @@ def test_a_comment_posted_on_one_host_and_approved_on_another_shows_everywhere(c
                          {"body": "The new wall looks sturdier from the ferry deck."},
                          page=story)
     assert status == 200
-    committed = float(cluster.hosts[2].shell(APPROVE).split()[-1])
+    (comment, state), = cluster.sql(
+        "SELECT id, status FROM comments_comment WHERE body LIKE %s", ("%from the ferry deck%",))
+    assert state == "pending"  # the story is pre-moderated
+    # The moderator works on the third host, in the admin's comment queue.
+    moderator = Reader(cluster.hosts[2].url)
+    moderator.post("/admin/login/", {"username": "mod@example.org",
+                                     "password": "a-long-pass-123"}, page="/admin/login/")
+    assert moderator.post("/admin/comments/queue/", {"action": "approve", "comment": comment},
+                          page="/admin/comments/queue/") == 200
+    committed = time.time()  # the answer comes once the approval has committed
+    assert cluster.sql("SELECT status FROM comments_comment WHERE id = %s",
+                       (comment,)) == [("approved",)]
     until_everywhere(cluster, [story], "looks sturdier from the ferry deck", committed)
 
 
