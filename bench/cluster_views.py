@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from common import BIN, machine, save  # noqa: E402
-from tests.cluster.services import Postgres, Redis  # noqa: E402
+from tests.engines import Postgres, Redis  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 STORIES = """

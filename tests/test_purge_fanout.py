@@ -16,14 +16,13 @@ import json
 import os
 import subprocess
 import time
-import uuid
 
 import pytest
 
 from broadsheet.pagecache import listener, store
 from broadsheet.pagecache.models import FanoutPurge
+from tests.engines import REDIS, Redis, fresh_database
 from tests.serving import BIN, free_port, get, shell, start_server, stop_server
-from tests.test_redis_outage import REDIS, RedisServer
 
 WITHIN = 1.0  # seconds from the change committed on host 1 to host 2 showing it
 STORY = "/world/lights-back-on/"
@@ -160,18 +159,8 @@ def database(tmp_path_factory):
                     "PostgreSQL and hear each other's purges through Redis)")
     if not os.path.exists(REDIS):
         pytest.skip("redis-server is not installed")
-    import psycopg
-
-    admin_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
-    name = f"broadsheet_fanout_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL at {admin_url}: {exc}")
-    root = tmp_path_factory.mktemp(name)
-    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with fresh_database("broadsheet_fanout") as url:
+        root = tmp_path_factory.mktemp(url.rsplit("/", 1)[1])
         for host in ("host1", "host2"):
             # No Redis yet (a port nobody listens on): set up as a host cut off would be.
             env = host_env(root / host, url, redis_port=free_port(), port=8000)
@@ -183,9 +172,6 @@ def database(tmp_path_factory):
         shell(env, "from broadsheet.pagecache.models import FanoutPurge\n"
                    "FanoutPurge.objects.all().delete()")
         yield root, url
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def host_env(data, database_url: str, *, redis_port: int, port: int, **extra) -> dict:
@@ -202,7 +188,7 @@ def host_env(data, database_url: str, *, redis_port: int, port: int, **extra) ->
 def redis_server():
     if not os.path.exists(REDIS):
         pytest.skip("redis-server is not installed")
-    server = RedisServer(free_port())
+    server = Redis()
     server.start()
     yield server
     if server.proc.poll() is None:

@@ -8,53 +8,24 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import time
-import uuid
 
 import pytest
 
 from broadsheet import sharedcache
 from broadsheet.sharedcache import CacheUnavailable, ResilientRedisCache
 from tests.comments_support import post
+from tests.engines import REDIS, Redis, fresh_database
 from tests.serving import BIN, free_port, get, shell, start_server, stop_server
-
-REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
-
-
-class RedisServer:
-    def __init__(self, port: int):
-        self.port = port
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [REDIS, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if subprocess.run(["redis-cli", "-p", str(self.port), "ping"],
-                              capture_output=True, text=True).stdout.strip() == "PONG":
-                return
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def kill(self) -> None:
-        self.proc.kill()
-        self.proc.wait()
-
-    def keys(self) -> int:
-        return int(subprocess.run(["redis-cli", "-p", str(self.port), "dbsize"],
-                                  capture_output=True, text=True, check=True).stdout)
 
 
 @pytest.fixture
 def redis_server():
     if not os.path.exists(REDIS):
         pytest.skip("redis-server is not installed")
-    server = RedisServer(free_port())
+    server = Redis()
     server.start()
     yield server
     if server.proc.poll() is None:
@@ -158,31 +129,19 @@ def production_site(tmp_path, redis_server):
     """A fresh database of its own on the machine's PostgreSQL (created and dropped here)."""
     if not os.environ.get("DATABASE_URL"):
         pytest.skip("runs in the suite's PostgreSQL run (DATABASE_URL names the server)")
-    import psycopg
-
-    # A database of its own on the suite's server, through its maintenance database.
-    admin_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
-    name = f"broadsheet_outage_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL at {admin_url}: {exc}")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.update(BROADSHEET_DATA_DIR=str(tmp_path / "data"),
-               BROADSHEET_BASE_URL=f"http://127.0.0.1:{port}",
-               DATABASE_URL=admin_url.rsplit("/", 1)[0] + f"/{name}",
-               REDIS_URL=f"redis://127.0.0.1:{redis_server.port}/0",
-               BROADSHEET_CACHE_PREFIX=name)
-    subprocess.run([BIN, "setup", "--no-demo"], env=env, check=True, capture_output=True,
-                   timeout=300)
-    shell(env, SCENE)
-    server = start_server(env, port, probe="/")
-    yield f"http://127.0.0.1:{port}", env
-    stop_server(server)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database("broadsheet_outage") as url:
+        env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+        env.update(BROADSHEET_DATA_DIR=str(tmp_path / "data"),
+                   BROADSHEET_BASE_URL=f"http://127.0.0.1:{port}", DATABASE_URL=url,
+                   REDIS_URL=f"redis://127.0.0.1:{redis_server.port}/0",
+                   BROADSHEET_CACHE_PREFIX=url.rsplit("/", 1)[1])
+        subprocess.run([BIN, "setup", "--no-demo"], env=env, check=True, capture_output=True,
+                       timeout=300)
+        shell(env, SCENE)
+        server = start_server(env, port, probe="/")
+        yield f"http://127.0.0.1:{port}", env
+        stop_server(server)
 
 
 def test_the_site_serves_through_a_redis_outage_and_recovers(production_site, redis_server):

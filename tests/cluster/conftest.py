@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.cluster.services import REDIS, Postgres, Redis, postgres_bin
+from tests.engines import REDIS, Postgres, Redis, postgres_bin
 from tests.serving import BIN, free_port, get
 from tests.test_edge_varnish import VARNISHD, start_varnish
 

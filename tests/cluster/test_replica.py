@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests.cluster.conftest import NEWSROOM, Host
-from tests.cluster.services import Postgres, Redis
+from tests.engines import Postgres, Redis
 from tests.serving import BIN, get
 
 PAGE_QUERY = 'FROM "wagtailcore_page"'

@@ -1,15 +1,18 @@
-"""The engines a cluster test runs its hosts on: its own PostgreSQL and Redis, started on free
-loopback ports in temporary directories, so a test may stop, kill or restart them. The
-machine's own PostgreSQL and Redis, which CI and other tests use, are never touched."""
+"""Engines of the tests' own: PostgreSQL and Redis servers started on free loopback ports in
+temporary directories, so a test may stop, kill or restart them, and fresh databases on the
+suite's PostgreSQL. The machine's own servers, which CI and other tests use, are never
+stopped."""
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
 import subprocess
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 from tests.serving import free_port
@@ -106,8 +109,8 @@ REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
 class Redis:
     """A redis-server of the test's own; nothing kept on disk, like the machine's."""
 
-    def __init__(self):
-        self.port = free_port()
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -126,7 +129,34 @@ class Redis:
             time.sleep(0.05)
         raise RuntimeError("redis-server did not start")
 
-    def stop(self) -> None:
+    def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+    stop = kill  # nothing on disk to save: stopping is killing
+
+    def keys(self) -> int:
+        return int(subprocess.run(["redis-cli", "-p", str(self.port), "dbsize"],
+                                  capture_output=True, text=True, check=True).stdout)
+
+
+@contextlib.contextmanager
+def fresh_database(prefix: str):
+    """A database of its own on the suite's PostgreSQL (DATABASE_URL names the server),
+    created through its maintenance database and dropped at the end; yields its URL."""
+    import psycopg
+    import pytest
+
+    admin_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL at {admin_url}: {exc}")
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
