@@ -37,15 +37,15 @@ def get(url: str, headers: dict | None = None):
         return exc.code, dict(exc.headers), exc.read()
 
 
-def publish_story_script(title: str, slug: str) -> str:
-    """`broadsheet shell` code that publishes a story under a new Metro section and prints
-    its id (a test site set up with --no-demo has no stories)."""
+def publish_story_script(title: str, slug: str, section: str = "Metro") -> str:
+    """`broadsheet shell` code that publishes a story under a new section and prints its id
+    (a test site set up with --no-demo has no stories)."""
     return f"""
 from broadsheet.frontpage.models import HomePage
 from broadsheet.sections.models import SectionPage
 from broadsheet.articles.models import ArticlePage
 home = HomePage.objects.get()
-section = home.add_child(instance=SectionPage(title="Metro", slug="metro"))
+section = home.add_child(instance=SectionPage(title={section!r}, slug={section.lower()!r}))
 section.save_revision().publish()
 story = section.add_child(instance=ArticlePage(title={title!r}, slug={slug!r}))
 story.save_revision().publish()

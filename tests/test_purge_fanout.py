@@ -22,21 +22,20 @@ import pytest
 from broadsheet.pagecache import listener, store
 from broadsheet.pagecache.models import FanoutPurge
 from tests.engines import REDIS, Redis, fresh_database
-from tests.serving import BIN, free_port, get, shell, start_server, stop_server
+from tests.serving import (
+    BIN,
+    free_port,
+    get,
+    publish_story_script,
+    shell,
+    start_server,
+    stop_server,
+)
 
 WITHIN = 1.0  # seconds from the change committed on host 1 to host 2 showing it
 STORY = "/world/lights-back-on/"
 
-SCENE = """
-from broadsheet.frontpage.models import HomePage
-from broadsheet.sections.models import SectionPage
-from broadsheet.articles.models import ArticlePage
-home = HomePage.objects.get()
-world = home.add_child(instance=SectionPage(title="World", slug="world"))
-world.save_revision().publish()
-story = world.add_child(instance=ArticlePage(title="Lights back on", slug="lights-back-on"))
-story.save_revision().publish()
-"""
+SCENE = publish_story_script("Lights back on", "lights-back-on", section="World")
 
 
 def retitle(title: str) -> str:

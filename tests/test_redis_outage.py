@@ -18,7 +18,15 @@ from broadsheet import sharedcache
 from broadsheet.sharedcache import CacheUnavailable, ResilientRedisCache
 from tests.comments_support import post
 from tests.engines import REDIS, Redis, fresh_database
-from tests.serving import BIN, free_port, get, shell, start_server, stop_server
+from tests.serving import (
+    BIN,
+    free_port,
+    get,
+    publish_story_script,
+    shell,
+    start_server,
+    stop_server,
+)
 
 
 @pytest.fixture
@@ -112,16 +120,7 @@ def test_posting_a_comment_waits_while_counts_cannot_be_kept(client, story, make
 
 # End to end: `broadsheet serve` on PostgreSQL with a Redis that dies and comes back ---------
 
-SCENE = """
-from broadsheet.frontpage.models import HomePage
-from broadsheet.sections.models import SectionPage
-from broadsheet.articles.models import ArticlePage
-home = HomePage.objects.get()
-world = home.add_child(instance=SectionPage(title="World", slug="world"))
-world.save_revision().publish()
-story = world.add_child(instance=ArticlePage(title="Lights back on", slug="lights-back-on"))
-story.save_revision().publish()
-"""
+SCENE = publish_story_script("Lights back on", "lights-back-on", section="World")
 
 
 @pytest.fixture
