@@ -53,3 +53,26 @@ def test_the_router_sends_writes_and_migrations_to_the_primary():
         replica._reads.reset(token)
     assert router.allow_migrate("default", "articles") and not router.allow_migrate(
         replica.REPLICA, "articles")
+
+
+def test_a_replica_that_does_not_answer_is_not_read(monkeypatch, django_db_blocker):
+    """Asked for its lag, a replica that is down counts as lagging (and is asked again a
+    second later), with no error for the reader."""
+    from django.db import connections
+
+    down = {"ENGINE": "django.db.backends.postgresql", "NAME": "broadsheet",
+            "HOST": "127.0.0.1", "PORT": "1", "USER": "postgres",
+            "OPTIONS": {"connect_timeout": 2}}
+    connections.settings[replica.REPLICA] = connections.configure_settings(
+        {"default": dict(connections.settings["default"]), replica.REPLICA: down}
+    )[replica.REPLICA]
+    monkeypatch.setitem(replica._lag, "checked", 0.0)
+    monkeypatch.setitem(replica._lag, "ok", True)
+    try:
+        with django_db_blocker.unblock():  # a real connection attempt, to a closed port
+            assert replica.replica_current(now=1_000_000.0) is False
+            assert replica.replica_current(now=1_000_000.5) is False  # not asked again yet
+    finally:
+        connections[replica.REPLICA].close()
+        del connections[replica.REPLICA]
+        del connections.settings[replica.REPLICA]

@@ -53,6 +53,7 @@ def replica_current(now: float | None = None) -> bool:
         if now - _lag["checked"] < 1.0:
             return _lag["ok"]
         _lag["checked"] = now
+    lag = None
     try:
         with connections[REPLICA].cursor() as cursor:
             # Zero when it has replayed everything it received; otherwise how old the last
