@@ -21,6 +21,7 @@ urlpatterns = [
     path("topics/<str:slug>/", article_views.topic, name="topic"),
     path("feeds/<str:fmt>", syndication_views.feed, name="feed"),
     path("feeds/<str:kind>/<path:key>/<str:fmt>", syndication_views.feed, name="scoped_feed"),
+    path("newsletters/", include("broadsheet.newsletters.urls")),
     path("search/", archive_views.search_page, name="search"),
     path("ninjs/", include("broadsheet.exchange.urls")),
     path("robots.txt", syndication_views.robots, name="robots"),

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "broadsheet.frontpage",
     "broadsheet.comments",
     "broadsheet.readership",
+    "broadsheet.newsletters",
     "broadsheet.publishing",
     "broadsheet.pagecache",
     "broadsheet.edge",

@@ -1,0 +1,69 @@
+"""What a subscriber changes from the links in every e-mail: which newsletters, none, or
+everything off; and the RFC 8058 headers that carry those links."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+
+from broadsheet.address import absolute, host_and_port
+
+from . import tokens
+from .models import Newsletter, Subscriber, Subscription, Suppression
+
+
+def preferences_url(subscriber: Subscriber) -> str:
+    return absolute(reverse("newsletters:preferences", args=[tokens.preferences(subscriber)]))
+
+
+def unsubscribe_url(subscriber: Subscriber, newsletter: Newsletter) -> str:
+    return absolute(reverse("newsletters:unsubscribe",
+                            args=[tokens.unsubscribe(subscriber, newsletter)]))
+
+
+def choose(subscriber: Subscriber, newsletters: list[Newsletter]) -> None:
+    """Subscribed to exactly these (of the active newsletters; inactive ones are left as
+    they are, since the form does not show them)."""
+    chosen = {n.pk for n in newsletters}
+    with transaction.atomic():
+        Subscription.objects.filter(subscriber=subscriber, newsletter__active=True).exclude(
+            newsletter__in=chosen).delete()
+        for newsletter in newsletters:
+            Subscription.objects.get_or_create(subscriber=subscriber, newsletter=newsletter)
+        if chosen:  # choosing again from one's own link undoes "unsubscribe from everything"
+            Suppression.objects.filter(email__iexact=subscriber.email,
+                                       reason=Suppression.Reason.UNSUBSCRIBED_ALL).delete()
+
+
+def unsubscribe_everything(subscriber: Subscriber) -> None:
+    """Every subscription gone, and the address suppressed so that no one can sign it up
+    again through the form (its confirmation mail would not be sent)."""
+    with transaction.atomic():
+        Subscription.objects.filter(subscriber=subscriber).delete()
+        if not Suppression.objects.filter(email__iexact=subscriber.email).exists():
+            Suppression.objects.create(email=subscriber.email,
+                                       reason=Suppression.Reason.UNSUBSCRIBED_ALL)
+
+
+def unsubscribe(subscriber: Subscriber, newsletter: Newsletter) -> None:
+    Subscription.objects.filter(subscriber=subscriber, newsletter=newsletter).delete()
+
+
+def list_id(newsletter: Newsletter) -> str:
+    """RFC 2919: a phrase and <slug.host>, which mail clients and filters key on."""
+    name = "".join(c for c in newsletter.name if c not in '"<>\\\r\n')
+    return f'"{name}" <{newsletter.slug}.{host_and_port()[0]}>'
+
+
+def list_unsubscribe_headers(subscriber: Subscriber, newsletter: Newsletter) -> dict[str, str]:
+    """The headers every newsletter e-mail carries (RFC 2369, 8058, 2919): the one-click link
+    first, a mailto for clients that only mail, and List-Id."""
+    token = tokens.unsubscribe(subscriber, newsletter)
+    mailbox = newsletter.sender_address or settings.DEFAULT_FROM_EMAIL
+    link = absolute(reverse("newsletters:unsubscribe", args=[token]))
+    return {
+        "List-Unsubscribe": f"<{link}>, <mailto:{mailbox}?subject=unsubscribe%20{token}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "List-Id": list_id(newsletter),
+    }

@@ -1,0 +1,100 @@
+"""Readers' pages: sign up, confirm, preferences and unsubscribe. The logic is in signup.py
+and preferences.py; the links are the credentials (tokens.py), never a session."""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from . import preferences as prefs
+from . import signup as signups
+from . import tokens
+from .forms import PreferencesForm, SignupForm
+from .models import Newsletter
+
+
+def _signup_page(request, form, status=200):
+    return render(request, "newsletters/signup.html",
+                  {"form": form, "newsletters": Newsletter.objects.filter(active=True)},
+                  status=status)
+
+
+@require_http_methods(["GET"])
+def index(request):
+    initial = {"email": request.user.email} if request.user.is_authenticated else {}
+    return _signup_page(request, SignupForm(initial=initial))
+
+
+@require_http_methods(["POST"])
+def signup(request):
+    form = SignupForm(request.POST)
+    if not form.is_valid():
+        return _signup_page(request, form, status=400)
+    user = request.user if request.user.is_authenticated else None
+    signups.request_signup(form.cleaned_data["email"], list(form.cleaned_data["newsletters"]),
+                           user)
+    # The same answer whether a mail went or not (suppressed, or sent minutes ago).
+    return render(request, "newsletters/check_inbox.html",
+                  {"email": form.cleaned_data["email"]})
+
+
+_STATUS = {signups.Outcome.CONFIRMED: 200, signups.Outcome.USED: 410,
+           signups.Outcome.EXPIRED: 410, signups.Outcome.INVALID: 404}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm(request, token: str):
+    """GET shows a button and changes nothing: mail scanners that fetch every link must not
+    use up the single-use link; the reader's POST confirms."""
+    if request.method == "POST":
+        outcome, subscriber = signups.confirm(token)
+        done = outcome is signups.Outcome.CONFIRMED
+    else:
+        (outcome, _), subscriber, done = signups.check(token), None, False
+    context = {"outcome": outcome.value, "done": done, "token": token,
+               "preferences_url": prefs.preferences_url(subscriber) if subscriber else None}
+    return render(request, "newsletters/confirm.html", context, status=_STATUS[outcome])
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def preferences(request, token: str):
+    subscriber = tokens.subscriber_of(token)
+    if subscriber is None:
+        return render(request, "newsletters/invalid_link.html", status=404)
+    saved = None
+    if request.method == "POST":
+        if "everything" in request.POST:
+            prefs.unsubscribe_everything(subscriber)
+            saved = "everything"
+            form = PreferencesForm(initial={"newsletters": []})
+        else:
+            form = PreferencesForm(request.POST)
+            if form.is_valid():
+                prefs.choose(subscriber, list(form.cleaned_data["newsletters"]))
+                saved = "chosen"
+    if request.method == "GET" or saved == "chosen":
+        form = PreferencesForm(initial={"newsletters": list(
+            subscriber.subscriptions.values_list("newsletter_id", flat=True))})
+    return render(request, "newsletters/preferences.html",
+                  {"form": form, "subscriber": subscriber, "saved": saved})
+
+
+@csrf_exempt  # RFC 8058: mail clients POST "List-Unsubscribe=One-Click" with no cookie or
+# token of ours; the signed link itself is the credential.
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    target = tokens.unsubscribe_target(token)
+    if target is None:
+        return render(request, "newsletters/invalid_link.html", status=404)
+    subscriber, newsletter = target
+    if request.method == "POST":
+        prefs.unsubscribe(subscriber, newsletter)
+        if request.POST.get("List-Unsubscribe") == "One-Click":
+            return HttpResponse("Unsubscribed.", content_type="text/plain")
+    return render(request, "newsletters/unsubscribe.html", {
+        "newsletter": newsletter, "done": request.method == "POST",
+        "preferences_url": prefs.preferences_url(subscriber)})
