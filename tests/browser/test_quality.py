@@ -81,7 +81,18 @@ def newsroom(live_server, transactional_db, make_section, make_story, reader):
                                               ("list", {"ordered": False, "items": ["Mail"]})]))
     about.save_revision().publish()
     lead = stories[0]
+    from broadsheet.newsletters import tokens
+    from broadsheet.newsletters.models import Newsletter, Subscriber, Subscription
+
+    briefing = Newsletter.objects.create(name="Morning briefing", slug="morning",
+                                         description="The day's stories before nine.")
+    Newsletter.objects.create(name="Breaking news", slug="breaking", kind="alert")
+    subscriber = Subscriber.objects.create(email="early@example.org",
+                                           confirmed_at=timezone.now())
+    Subscription.objects.create(subscriber=subscriber, newsletter=briefing)
     return live_server.url, [
+        "/newsletters/", f"/newsletters/preferences/{tokens.preferences(subscriber)}/",
+        f"/newsletters/unsubscribe/{tokens.unsubscribe(subscriber, briefing)}/",
         "/", world.url, lead.url, author.get_absolute_url(), "/topics/harbour/",
         f"/discussion/{lead.pk}/", "/accounts/login/", "/no-such-page/",
         "/search/?q=harbour", "/privacy/readership/", "/about/",
