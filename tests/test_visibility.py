@@ -111,3 +111,4 @@ def test_expired_story_comes_down_on_time(client, world, make_story):
 
     assert run_due()
     assert client.get(f"/world/{story.slug}/").status_code == 404
+

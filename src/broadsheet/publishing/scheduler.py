@@ -58,6 +58,15 @@ def take_lease(holder: str = HOLDER, ttl_seconds: float = 10, now=None, *,
         return True
 
 
+def keep(holder: str = HOLDER, ttl_seconds: float = 3, now=None) -> int:
+    """Renew every lease `holder` still has. Run beside the ticks, so a tick that takes
+    longer than the lease (a long publish, a slow database) does not hand it to a second
+    leader while the first is still at work; a process that dies stops renewing."""
+    now = now or timezone.now()
+    return SchedulerLease.objects.filter(holder=holder, expires_at__gt=now).update(
+        expires_at=now + timedelta(seconds=ttl_seconds))
+
+
 def give_back(holder: str = HOLDER) -> int:
     """Hand back every lease `holder` has, so a successor need not wait for them to run out."""
     return SchedulerLease.objects.filter(holder=holder).update(expires_at=timezone.now())
@@ -84,9 +93,20 @@ class SchedulerThread(threading.Thread):
         self.poll_seconds = poll_seconds
         self.stopping = threading.Event()
 
+    def _keep_leases(self, ttl: float) -> None:
+        while not self.stopping.wait(self.poll_seconds):
+            try:
+                keep(ttl_seconds=ttl)
+            except Exception:  # the next renewal, or the next tick, tries again
+                log.warning("could not renew the scheduler's leases", exc_info=True)
+            finally:
+                close_old_connections()
+
     def run(self) -> None:
         # Three ticks: one missed renewal (a slow database) does not hand the lease over.
         ttl = 3 * self.poll_seconds
+        threading.Thread(target=self._keep_leases, args=(ttl,), daemon=True,
+                         name="broadsheet-scheduler-leases").start()
         while not self.stopping.is_set():
             try:
                 if take_lease(ttl_seconds=ttl):
