@@ -165,3 +165,19 @@ def test_a_tick_queues_background_work_once_for_any_worker_instead_of_a_thread(q
     run_worker()
     assert queued.get().status == TaskResultStatus.SUCCESSFUL
     assert PendingPurge.objects.get().attempts == 1  # tried, failed, waits for its next go
+
+
+def test_finished_tasks_are_forgotten_after_a_while_and_failures_kept_longer(queue, tmp_path):
+    from broadsheet.ticks import TICK_HOOKS
+
+    assert workers.tick in TICK_HOOKS
+    ok = fails_until.enqueue(str(tmp_path / "ok"), 0)
+    bad = fails_until.enqueue(str(tmp_path / "bad"), 99)
+    for _ in range(4):
+        run_worker()
+        make_due()
+    week_on = timezone.now() + timedelta(days=8)
+    assert workers.prune_finished(week_on) == 1
+    assert not DBTaskResult.objects.filter(pk=ok.id).exists()
+    assert DBTaskResult.objects.filter(pk=bad.id).exists()  # a failure, kept to look into
+    assert workers.prune_finished(timezone.now() + timedelta(days=31)) == 1

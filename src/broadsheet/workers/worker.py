@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -101,6 +102,33 @@ def retry_or_fail(row: DBTaskResult, now=None) -> bool:
                 row.task_path, tries, attempts(), row.exception_class_path,
                 wait.total_seconds())
     return True
+
+
+KEEP_DONE = timedelta(days=7)
+KEEP_FAILED = timedelta(days=30)
+PRUNE_EVERY_SECONDS = 600
+_last_prune = [0.0]
+
+
+def prune_finished(now=None) -> int:
+    """Forget finished tasks: successful ones after a week, failed ones after a month (long
+    enough to look into). Returns how many rows went."""
+    now = now or timezone.now()
+    done, _ = DBTaskResult.objects.filter(
+        status=TaskResultStatus.SUCCESSFUL, finished_at__lt=now - KEEP_DONE).delete()
+    failed, _ = DBTaskResult.objects.filter(
+        status=TaskResultStatus.FAILED, finished_at__lt=now - KEEP_FAILED).delete()
+    return done + failed
+
+
+def tick() -> None:
+    """The scheduler leader's tick: with the database queue, prune now and then."""
+    if not uses_database_queue() or time.monotonic() - _last_prune[0] < PRUNE_EVERY_SECONDS:
+        return
+    _last_prune[0] = time.monotonic()
+    pruned = prune_finished()
+    if pruned:
+        log.info("forgot %d finished tasks", pruned)
 
 
 class BroadsheetWorker(Worker):
