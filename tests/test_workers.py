@@ -181,3 +181,17 @@ def test_finished_tasks_are_forgotten_after_a_while_and_failures_kept_longer(que
     assert not DBTaskResult.objects.filter(pk=ok.id).exists()
     assert DBTaskResult.objects.filter(pk=bad.id).exists()  # a failure, kept to look into
     assert workers.prune_finished(timezone.now() + timedelta(days=31)) == 1
+
+
+def test_a_newsletter_confirmation_is_a_task_a_worker_sends(queue, client):
+    from django.core import mail
+
+    from broadsheet.newsletters.models import Newsletter
+
+    briefing = Newsletter.objects.create(name="Morning briefing", slug="morning")
+    answer = client.post("/newsletters/signup/", {"email": "queued@example.org",
+                                                  "newsletters": [briefing.pk]})
+    assert answer.status_code == 200
+    assert mail.outbox == []  # queued for a worker, not sent in the reader's request
+    run_worker()
+    assert [m.to for m in mail.outbox] == [["queued@example.org"]]

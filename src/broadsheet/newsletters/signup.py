@@ -13,6 +13,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import task
 
 from broadsheet.address import absolute
 
@@ -42,14 +43,24 @@ def request_signup(email: str, newsletters: list[Newsletter], user=None) -> None
     pending = SignupRequest.objects.create(email=email, user=owner,
                                            nonce=secrets.token_hex(16))
     pending.newsletters.set(newsletters)
-    send_confirmation(pending, newsletters)
+    # A task: in the request (one machine) or on a worker, which tries again when the mail
+    # server does not answer; either way a failure never fails the reader's page.
+    send_confirmation_task.enqueue(pending.pk)
 
 
 def confirmation_url(pending: SignupRequest) -> str:
     return absolute(reverse("newsletters:confirm", args=[tokens.confirmation(pending.nonce)]))
 
 
-def send_confirmation(pending: SignupRequest, newsletters: list[Newsletter]) -> None:
+@task()
+def send_confirmation_task(pending_id: int) -> None:
+    pending = SignupRequest.objects.filter(pk=pending_id).first()
+    if pending is not None and pending.used_at is None:
+        send_confirmation(pending, list(pending.newsletters.all()), retry=True)
+
+
+def send_confirmation(pending: SignupRequest, newsletters: list[Newsletter], *,
+                      retry: bool = False) -> None:
     names = ", ".join(n.name for n in newsletters)
     # One newsletter chosen: the mail comes from its sender; several: from the site.
     sender = newsletters[0].from_email if len(newsletters) == 1 else settings.DEFAULT_FROM_EMAIL
@@ -62,6 +73,8 @@ def send_confirmation(pending: SignupRequest, newsletters: list[Newsletter]) -> 
         message.send()
     except OSError:  # a mail server being down must not fail the reader's page
         log.exception("newsletter confirmation for sign-up %s not sent", pending.pk)
+        if retry:
+            raise  # the task fails: the database queue's worker tries again
 
 
 class Outcome(enum.Enum):
