@@ -27,7 +27,8 @@ _counter = itertools.count(1)
 
 # Fixtures of the comments tests (readers, a moderator, the rules), a wire's picture server and
 # an S3-compatible store (SeaweedFS) for media.
-pytest_plugins = ["tests.comments_support", "tests.picture_server", "tests.s3_server"]
+pytest_plugins = ["tests.comments_support", "tests.engines", "tests.picture_server",
+                  "tests.s3_server"]
 
 
 @pytest.fixture(scope="session")

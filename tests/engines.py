@@ -9,11 +9,14 @@ import contextlib
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 import uuid
 from pathlib import Path
+
+import pytest
 
 from tests.serving import free_port
 
@@ -146,7 +149,6 @@ def fresh_database(prefix: str):
     """A database of its own on the suite's PostgreSQL (DATABASE_URL names the server),
     created through its maintenance database and dropped at the end; yields its URL."""
     import psycopg
-    import pytest
 
     admin_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
@@ -160,3 +162,16 @@ def fresh_database(prefix: str):
     finally:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def redis_server():
+    """A redis-server of the test's own, for tests that kill, pause or restart it."""
+    if not os.path.exists(REDIS):
+        pytest.skip("redis-server is not installed")
+    server = Redis()
+    server.start()
+    yield server
+    if server.proc.poll() is None:
+        os.kill(server.proc.pid, signal.SIGCONT)  # a test may have paused it
+        server.kill()

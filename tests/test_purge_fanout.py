@@ -21,7 +21,7 @@ import pytest
 
 from broadsheet.pagecache import listener, store
 from broadsheet.pagecache.models import FanoutPurge
-from tests.engines import REDIS, Redis, fresh_database
+from tests.engines import REDIS, fresh_database
 from tests.serving import (
     BIN,
     free_port,
@@ -181,17 +181,6 @@ def host_env(data, database_url: str, *, redis_port: int, port: int, **extra) ->
                # Pages live an hour: a change shown within the test was purged, not expired.
                BROADSHEET_PAGE_CACHE_MAX_AGE="3600", **extra)
     return env
-
-
-@pytest.fixture
-def redis_server():
-    if not os.path.exists(REDIS):
-        pytest.skip("redis-server is not installed")
-    server = Redis()
-    server.start()
-    yield server
-    if server.proc.poll() is None:
-        server.kill()
 
 
 @pytest.fixture

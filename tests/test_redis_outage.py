@@ -17,7 +17,7 @@ import pytest
 from broadsheet import sharedcache
 from broadsheet.sharedcache import CacheUnavailable, ResilientRedisCache
 from tests.comments_support import post
-from tests.engines import REDIS, Redis, fresh_database
+from tests.engines import fresh_database
 from tests.serving import (
     BIN,
     free_port,
@@ -27,18 +27,6 @@ from tests.serving import (
     start_server,
     stop_server,
 )
-
-
-@pytest.fixture
-def redis_server():
-    if not os.path.exists(REDIS):
-        pytest.skip("redis-server is not installed")
-    server = Redis()
-    server.start()
-    yield server
-    if server.proc.poll() is None:
-        os.kill(server.proc.pid, signal.SIGCONT)
-        server.kill()
 
 
 @pytest.fixture
