@@ -39,7 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from common import BIN, machine, save  # noqa: E402
+from readership import start_server, stop_server  # noqa: E402
 from tests.engines import Postgres, Redis  # noqa: E402
+from tests.serving import free_port  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 STORIES = """
@@ -58,14 +60,6 @@ print(",".join(ids))
 """
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Host:
     def __init__(self, n: int, data: Path, env: dict):
         self.n, self.data, self.port = n, data, free_port()
@@ -74,20 +68,7 @@ class Host:
         self.proc = None
 
     def start(self) -> None:
-        import urllib.request
-
-        self.proc = subprocess.Popen([str(BIN), "serve", "--port", str(self.port)],
-                                     env=self.env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/robots.txt",  # noqa: S310
-                                       timeout=2).read()
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise SystemExit(f"host {self.n} did not start")
+        self.proc = start_server(self.env, self.port)
 
     def kill(self) -> None:
         os.killpg(self.proc.pid, signal.SIGKILL)
@@ -95,8 +76,7 @@ class Host:
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=30)
+            stop_server(self.proc)
 
 
 def wrk(host: Host, seconds: int, connections: int, pages: str, run: str):

@@ -83,14 +83,16 @@ def prepared_site(data: Path, port: int, *, demo: bool = False, **extra: str) ->
 
 
 def start_server(env: dict, port: int, *, probe: str = "/robots.txt",
-                 headers: dict | None = None) -> subprocess.Popen:
-    """`broadsheet serve` on `port`, once it answers `probe` (sent with `headers`); its output
-    goes to serve.log in the data directory and is shown if it does not start."""
+                 headers: dict | None = None, args: tuple[str, ...] = (),
+                 timeout: float = 30) -> subprocess.Popen:
+    """`broadsheet serve` on `port` (with `args`), once it answers `probe` (sent with
+    `headers`); its output goes to serve.log in the data directory and is shown if it does
+    not start within `timeout` seconds."""
     log = Path(env["BROADSHEET_DATA_DIR"]) / "serve.log"
     with open(log, "ab") as out:
-        proc = subprocess.Popen([BIN, "serve", "--port", str(port)], env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 30
+        proc = subprocess.Popen([BIN, "serve", "--port", str(port), *args], env=env,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             get(f"http://127.0.0.1:{port}{probe}", headers)

@@ -120,15 +120,6 @@ async def _read_body(protocol, environ, limits: dict):
     return body
 
 
-def _plain_beacon(environ) -> bool:
-    """A beacon readership/wsgi.py answers itself, with no database query but, once in a
-    while, the refresh of its list of countable pages (not a form for Django to parse)."""
-    path = environ["PATH_INFO"]
-    if path == "/_/view":
-        return environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded")
-    return path == "/_/view.gif"
-
-
 def _run(app, environ):
     """Call the WSGI application in a pool thread; the response, collected."""
     started: list = []
@@ -179,6 +170,7 @@ class Front:
         from broadsheet import wsgi
         from broadsheet.pagecache.wsgi import hits
         from broadsheet.proxy import front_door
+        from broadsheet.readership.wsgi import answered_here
 
         self.app = wsgi.after_the_cache
         self.admit = front_door()
@@ -190,6 +182,7 @@ class Front:
         # With a synced journal a beacon waits for the disk (group commit): a pool thread's
         # job, never the event loop's.
         self.inline_beacons = not settings.BROADSHEET_READERSHIP["JOURNAL_SYNC"]
+        self.plain_beacon = answered_here
 
     def _beacon_on_loop(self, environ):
         """A view beacon answered right here, or None. It costs tens of microseconds (a
@@ -199,7 +192,7 @@ class Front:
         now and then (the list of countable pages, today's salt) refuses to run on the event
         loop before it has done anything, and the beacon then goes to a pool thread like every
         other request."""
-        if not (self.inline_beacons and _plain_beacon(environ)):
+        if not (self.inline_beacons and self.plain_beacon(environ)):
             return None
         try:
             return _run(self.app, environ)

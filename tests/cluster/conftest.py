@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from tests.engines import REDIS, Postgres, Redis, postgres_bin
-from tests.serving import BIN, free_port, get
+from tests.serving import BIN, free_port, get, start_server
 from tests.test_edge_varnish import VARNISHD, start_varnish
 
 if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
@@ -71,21 +71,8 @@ class Host:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        with open(self.data / "serve.log", "ab") as out:
-            self.proc = subprocess.Popen(
-                [BIN, "serve", "--port", str(self.port), "--workers", "1"], env=self.env,
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if get(self.url + "/robots.txt")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        self.kill()
-        pytest.fail(f"host {self.name} did not start: "
-                    + (self.data / "serve.log").read_text(errors="replace")[-2000:])
+        # One granian worker each: three hosts share the machine's 2 cores.
+        self.proc = start_server(self.env, self.port, args=("--workers", "1"), timeout=60)
 
     def kill(self) -> None:
         """SIGKILL the whole host: its server and workers, as a machine lost."""

@@ -18,6 +18,16 @@ _STATUS = {200: "200 OK", 204: "204 No Content", 400: "400 Bad Request",
 _NO_STORE = ("Cache-Control", "no-store")
 
 
+def answered_here(environ) -> bool:
+    """A beacon this layer answers itself (a form-encoded body, or the pixel); anything else
+    at those paths (multipart from older beacons) is Django's to parse."""
+    path = environ.get("PATH_INFO", "")
+    if path == "/_/view.gif":
+        return True
+    return path == "/_/view" and environ.get("CONTENT_TYPE", "").startswith(
+        "application/x-www-form-urlencoded")
+
+
 def wrap(app):
     allowed_hosts = settings.ALLOWED_HOSTS
     if settings.DEBUG and not allowed_hosts:  # as Django's own check does
@@ -29,17 +39,13 @@ def wrap(app):
         return bool(domain) and validate_host(domain, allowed_hosts)
 
     def application(environ, start_response):
-        path = environ.get("PATH_INFO", "")
-        if path != "/_/view" and path != "/_/view.gif":
+        if not answered_here(environ):
             return app(environ, start_response)
         if not host_allowed(environ):
             start_response(_STATUS[400], [_NO_STORE, ("Content-Length", "0")])
             return [b""]
         method = environ["REQUEST_METHOD"]
-        pixel = path == "/_/view.gif"
-        if not pixel and not environ.get("CONTENT_TYPE", "").startswith(
-                "application/x-www-form-urlencoded"):
-            return app(environ, start_response)  # multipart (older beacons): Django parses it
+        pixel = environ["PATH_INFO"] == "/_/view.gif"
         if method != ("GET" if pixel else "POST"):
             start_response(_STATUS[405], [("Allow", "GET" if pixel else "POST"), _NO_STORE,
                                           ("Content-Length", "0")])

@@ -51,20 +51,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def http_parts(name: str, value: str, *, shown: str, example: str = ""):
+    """`value` split, if it is an http(s) address with a host; else ImproperlyConfigured
+    naming the variable (showing `shown`, which may have its secrets blanked out)."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={shown!r} is not a URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"{name}={shown!r} must be an http:// or https:// address{example}")
+    return parts
+
+
 def env_base_url(name: str, default: str) -> str:
     """The site's public address: scheme and host (and port), nothing after them. Every
     absolute link the product writes starts with it, so a path, query or typo here would end
     up in every feed and canonical link: refuse it at start-up instead."""
     raw = os.environ.get(name) or default
     value = raw.strip().rstrip("/")
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a URL: {exc}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ImproperlyConfigured(
-            f"{name}={raw!r} must be an http:// or https:// address, e.g. https://news.example.org")
+    parts = http_parts(name, value, shown=raw, example=", e.g. https://news.example.org")
     if parts.path or parts.query or parts.fragment or parts.username or parts.password:
         raise ImproperlyConfigured(
             f"{name}={raw!r} must be only scheme and host (and port): Broadsheet serves the "

@@ -23,6 +23,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from .env import http_parts
+
 PREFIX = "BROADSHEET_MEDIA_S3_"
 URL = PREFIX + "URL"
 PARTS = ("BUCKET", "ENDPOINT", "REGION", "ACCESS_KEY", "SECRET_KEY", "PUBLIC_URL", "ACL")
@@ -156,13 +158,7 @@ def _from_url(raw: str) -> dict:
 def _address(name: str, raw: str, *, path: bool) -> str:
     """An http(s) address (with a path only where one makes sense), without a trailing /."""
     shown = _redacted(raw)
-    try:
-        parts = urlsplit(raw)
-        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name}={shown!r} is not a URL: {exc}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ImproperlyConfigured(f"{name}={shown!r} must be an http:// or https:// address")
+    parts = http_parts(name, raw, shown=shown)
     if parts.query or parts.fragment or parts.username or (parts.path.strip("/") and not path):
         raise ImproperlyConfigured(
             f"{name}={shown!r} must be only scheme and host (and port"
