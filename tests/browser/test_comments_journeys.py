@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 
@@ -107,7 +108,8 @@ def test_reader_path(discussion, reader_page, live_server):
     bo.locator(":scope > .comment-actions").get_by_role("link", name="Report").click()
     page.get_by_label("Spam or advertising").check()
     page.get_by_role("button", name="Send report").click()
-    assert page.get_by_role("heading", name="Thank you for your report").is_visible()
+    # expect() waits for the form post to land; is_visible() would look at the old page.
+    expect(page.get_by_role("heading", name="Thank you for your report")).to_be_visible()
     from broadsheet.comments.models import Report
 
     assert Report.objects.get().reason == "spam"

@@ -10,6 +10,7 @@ import subprocess
 import urllib.request
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import ROOT
 from tests.serving import BIN, free_port, get, prepared_site, shell, start_server, stop_server
@@ -159,7 +160,6 @@ def test_the_readership_chart_renders(browser, served):
     # And the per-story chart is one click from the story's edit screen.
     page.goto(f"{base}/admin/pages/{ids['read']}/edit/")
     page.get_by_role("link", name="Readership").first.click()
-    page.wait_for_load_state()
-    assert page.locator("svg[data-chart=readership]").is_visible()
+    expect(page.locator("svg[data-chart=readership]")).to_be_visible()
     assert page.locator("[data-total=views]").inner_text() != "0"
     context.close()
