@@ -14,9 +14,14 @@ class PagesConfig(AppConfig):
         # Models load only once the app registry is ready, hence the imports here.
         from broadsheet.articles.models import ArticlePage
         from broadsheet.frontpage.models import HomePage
+        from broadsheet.newsletters.editions import SOURCES
+        from broadsheet.readership.popular import cached_most_read_ids
         from broadsheet.sections.models import SectionPage
 
         from . import front, section, story
+
+        # Briefings show Popular, which readership ranks; newsletters may not import it.
+        SOURCES["popular"] = cached_most_read_ids
 
         assemble_with(ArticlePage, story.context_for)
         assemble_with(HomePage, front.front_page_context)

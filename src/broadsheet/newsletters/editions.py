@@ -1,0 +1,164 @@
+"""Building an edition: choosing its stories and rendering it once, HTML and text, with a
+placeholder where each reader's own links go (sending.py fills them in). Whatever the size of
+the list, building costs the same few queries.
+
+Only live, public stories are ever chosen: a draft, a story scheduled for later or one behind
+a login never reaches an inbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from wagtail.models import Site
+
+from broadsheet.address import absolute
+from broadsheet.articles.listing import latest_ids
+from broadsheet.articles.models import ArticlePage
+from broadsheet.frontpage.spotlight import pick_live, spotlight_ids
+
+from .models import Edition, Newsletter
+
+# Filled in per recipient by sending.py: plain words that no story text contains, so that
+# substitution is a str.replace, not a second rendering.
+PREFERENCES_LINK = "%%BROADSHEET-PREFERENCES-URL%%"
+UNSUBSCRIBE_LINK = "%%BROADSHEET-UNSUBSCRIBE-URL%%"
+
+# Lists other features rank (Popular is readership's): registered at start-up by the page
+# assembly layer, so that newsletters import no other feature. Each returns story ids, best
+# first.
+SOURCES: dict[str, Callable[[int], list[int]]] = {}
+
+POPULAR_SIZE = 5
+SPOTLIGHT_SIZE = 3
+
+
+class NothingToSend(Exception):
+    """A digest with no story since its last send, or an alert without a live story."""
+
+
+def _site() -> Site | None:
+    return Site.objects.filter(is_default_site=True).select_related("root_page").first()
+
+
+def choose(newsletter: Newsletter, *, story: ArticlePage | None = None,
+           since=None) -> dict[str, list[ArticlePage]]:
+    """The stories of an edition, by part: "top" (or the alert's one story), "spotlight" and
+    "popular" for briefings. One teaser query for all of them."""
+    if newsletter.kind == Newsletter.Kind.ALERT:
+        live = (ArticlePage.objects.teasers().filter(pk=story.pk).first()
+                if story is not None else None)
+        if live is None:
+            raise NothingToSend("an alert needs a live, public story")
+        return {"top": [live]}
+    site = _site()
+    scope = newsletter.section or (site.root_page if site else None)
+    if scope is None:
+        raise NothingToSend("the site has no home page")
+    parts: dict[str, list[int]] = {}
+    if newsletter.kind == Newsletter.Kind.DIGEST:
+        parts["top"] = latest_ids(scope)[:newsletter.story_count * 4]
+    else:
+        parts["top"] = latest_ids(scope)[:newsletter.story_count]
+        picks, size = spotlight_ids(site)
+        parts["spotlight"] = picks[:min(size or SPOTLIGHT_SIZE, SPOTLIGHT_SIZE)]
+        popular = SOURCES.get("popular")
+        parts["popular"] = popular(POPULAR_SIZE * 2) if popular else []
+    wanted = {i for ids in parts.values() for i in ids}
+    stories = ArticlePage.objects.teasers().filter(id__in=wanted)
+    if since is not None:
+        stories = stories.filter(first_published_at__gt=since)
+    found = {s.id: s for s in stories} if wanted else {}
+    chosen = {name: pick_live(ids, found, len(ids)) for name, ids in parts.items()}
+    # A story is shown once: in the first part that has it.
+    seen: set[int] = set()
+    for name in ("top", "spotlight", "popular"):
+        if name in chosen:
+            chosen[name] = [s for s in chosen[name] if s.id not in seen]
+            seen.update(s.id for s in chosen[name])
+    if "popular" in chosen:
+        chosen["popular"] = chosen["popular"][:POPULAR_SIZE]
+    if not chosen["top"]:
+        raise NothingToSend("no live story to send" if since is None
+                            else "no new story since the last send")
+    return chosen
+
+
+def last_sent(newsletter: Newsletter):
+    return (Edition.objects.filter(newsletter=newsletter, status=Edition.Status.SENT)
+            .order_by("-started_at").values_list("started_at", flat=True).first())
+
+
+def default_subject(newsletter: Newsletter, parts: dict) -> str:
+    if newsletter.kind == Newsletter.Kind.ALERT:
+        return f"Breaking: {parts['top'][0].title}"
+    today = timezone.localdate()
+    return f"{newsletter.name}, {today:%A} {today.day} {today:%B}"
+
+
+def render(edition: Edition, parts: dict[str, list[ArticlePage]]) -> tuple[str, str]:
+    newsletter = edition.newsletter
+    site = _site()
+
+    def linked(stories):
+        return [(s, absolute(s.relative_url(site))) for s in stories]
+
+    context = {
+        "edition": edition, "newsletter": newsletter, "parts": parts,
+        "site_name": site.site_name if site and site.site_name else "Broadsheet",
+        "home_url": absolute("/"),
+        "stories": linked(parts["top"]), "spotlight": linked(parts.get("spotlight", [])),
+        "popular": linked(parts.get("popular", [])),
+        "preferences_url": PREFERENCES_LINK, "unsubscribe_url": UNSUBSCRIBE_LINK,
+    }
+    return (render_to_string("newsletters/email/edition.html", context),
+            render_to_string("newsletters/email/edition.txt", context))
+
+
+def build(newsletter: Newsletter, *, user=None, story: ArticlePage | None = None,
+          subject: str = "", intro: str | None = None) -> Edition:
+    """A new draft edition, rendered and ready to preview, test, schedule or send."""
+    since = last_sent(newsletter) if newsletter.kind == Newsletter.Kind.DIGEST else None
+    parts = choose(newsletter, story=story, since=since)
+    edition = Edition(newsletter=newsletter, story=story, created_by=user,
+                      intro=newsletter.intro if intro is None else intro,
+                      subject=subject or default_subject(newsletter, parts))
+    edition.story_ids = [s.id for ids in parts.values() for s in ids]
+    edition.html, edition.text = render(edition, parts)
+    edition.save()
+    return edition
+
+
+def rebuild(edition: Edition) -> Edition:
+    """Render again from the stories as they are now (after the editor changed the intro, or
+    a story changed). Only before the edition starts sending."""
+    with transaction.atomic():
+        edition = Edition.objects.select_for_update().get(pk=edition.pk)
+        if not edition.editable:
+            raise ValueError(f"edition {edition.pk} is {edition.status}: it can no longer change")
+        since = (last_sent(edition.newsletter)
+                 if edition.newsletter.kind == Newsletter.Kind.DIGEST else None)
+        parts = choose(edition.newsletter, story=edition.story, since=since)
+        edition.story_ids = [s.id for ids in parts.values() for s in ids]
+        edition.html, edition.text = render(edition, parts)
+        edition.save(update_fields=["story_ids", "html", "text"])
+    return edition
+
+
+def due_daily(now=None) -> list[Newsletter]:
+    """Newsletters with a daily time whose edition for today is due to be built (an hour
+    before the time) and not built yet."""
+    now = now or timezone.localtime()
+    due = []
+    for newsletter in Newsletter.objects.filter(active=True, send_daily_at__isnull=False):
+        at = timezone.make_aware(
+            timezone.datetime.combine(now.date(), newsletter.send_daily_at),
+            timezone.get_current_timezone())
+        if at - timedelta(hours=1) <= now < at and not Edition.objects.filter(
+                newsletter=newsletter, send_at=at).exists():
+            due.append((newsletter, at))
+    return due

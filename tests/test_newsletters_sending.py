@@ -1,0 +1,310 @@
+"""Newsletters, the sending side (issue 18): editions built once from live stories only,
+sent to a real SMTP server on loopback, each reader's message with its own links and
+headers, nothing sent twice across runners, bounces suppressed, cancelling and scheduling."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from broadsheet.newsletters import editions, sending
+from broadsheet.newsletters.models import (
+    Delivery,
+    Edition,
+    Newsletter,
+    Subscriber,
+    Subscription,
+    Suppression,
+)
+from tests.smtp_sink import SmtpSink
+
+
+@pytest.fixture
+def smtp(settings):
+    with SmtpSink() as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+        settings.EMAIL_USE_TLS = False
+        yield sink
+
+
+@pytest.fixture
+def briefing(home):
+    return Newsletter.objects.create(name="Morning briefing", slug="morning",
+                                     sender_name="The Desk", sender_address="desk@news.example")
+
+
+@pytest.fixture
+def stories(world, make_story):
+    return [make_story(world, f"Live story {i}", summary=f"What happened, part {i}.")
+            for i in range(3)]
+
+
+def readers(newsletter, n, *, start=0, confirmed=True):
+    made = []
+    for i in range(start, start + n):
+        s = Subscriber.objects.create(email=f"reader{i}@example.org",
+                                      confirmed_at=timezone.now() if confirmed else None)
+        Subscription.objects.create(subscriber=s, newsletter=newsletter)
+        made.append(s)
+    return made
+
+
+def one_click(message) -> str:
+    return re.search(r"<(https?://[^>]+)>", str(message["List-Unsubscribe"]))[1]
+
+
+def send_now(newsletter, **kw):
+    edition = editions.build(newsletter)
+    sending.schedule(edition)
+    return sending.run(edition.pk, batches=None, **kw)
+
+
+# --- building ----------------------------------------------------------------------------------
+
+def test_only_live_public_stories_are_chosen(briefing, world, make_story, stories):
+    from broadsheet.articles.models import ArticlePage
+
+    draft = make_story(world, "A draft not yet published", publish=False)
+    later = make_story(world, "Scheduled for tomorrow", publish=False)
+    later.go_live_at = timezone.now() + timedelta(days=1)
+    later.save_revision().publish()  # Wagtail keeps it as scheduled, not live
+    assert not ArticlePage.objects.get(pk=later.pk).live
+    edition = editions.build(briefing)
+    for story in stories:
+        assert story.title in edition.html and story.title in edition.text
+    for hidden in (draft, later):
+        assert hidden.title not in edition.html and hidden.title not in edition.text
+        assert hidden.pk not in edition.story_ids
+
+
+def test_an_alert_needs_a_live_story(home, world, make_story):
+    alert = Newsletter.objects.create(name="Breaking", slug="breaking",
+                                      kind=Newsletter.Kind.ALERT)
+    draft = make_story(world, "Not out yet", publish=False)
+    with pytest.raises(editions.NothingToSend):
+        editions.build(alert, story=draft)
+    live = make_story(world, "Out now")
+    edition = editions.build(alert, story=live)
+    assert edition.subject == "Breaking: Out now" and "Out now" in edition.text
+
+
+def test_a_digest_takes_only_stories_since_its_last_send(home, world, make_story, smtp):
+    digest = Newsletter.objects.create(name="World weekly", slug="world-weekly",
+                                       kind=Newsletter.Kind.DIGEST, section=world)
+    readers(digest, 1)
+    make_story(world, "Old news")
+    send_now(digest)
+    with pytest.raises(editions.NothingToSend):
+        editions.build(digest)
+    make_story(world, "Fresh news")
+    edition = editions.build(digest)
+    assert "Fresh news" in edition.text and "Old news" not in edition.text
+
+
+def test_building_costs_the_same_whatever_the_size_of_the_list(briefing, stories):
+    readers(briefing, 3)
+    editions.build(briefing)  # the story lists' caches warm, as they are on a live site
+    with CaptureQueriesContext(connection) as few:
+        editions.build(briefing)
+    readers(briefing, 60, start=3)
+    with CaptureQueriesContext(connection) as many:
+        editions.build(briefing)
+    assert len(many) == len(few)
+
+
+# --- sending -----------------------------------------------------------------------------------
+
+def test_each_reader_gets_one_message_with_their_own_links(briefing, stories, smtp):
+    ada, bo = readers(briefing, 2)
+    Subscriber.objects.create(email="unconfirmed@example.org")  # never confirmed
+    edition = send_now(briefing)
+    assert edition.status == Edition.Status.SENT
+    assert (edition.recipients, edition.sent, edition.bounced) == (2, 2, 0)
+    assert smtp.per_recipient == {"reader0@example.org": 1, "reader1@example.org": 1}
+    (to_ada,), (to_bo,) = smtp.to(ada.email), smtp.to(bo.email)
+    assert to_ada["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert to_ada["List-Id"] == '"Morning briefing" <morning.127.0.0.1>'
+    assert to_ada["Message-ID"] != to_bo["Message-ID"]
+    assert to_ada["From"].addresses[0].display_name == "The Desk"
+    link = one_click(to_ada)
+    assert link.startswith("http://127.0.0.1:8000/newsletters/unsubscribe/")
+    html = to_ada.get_body(("html",)).get_content()
+    text = to_ada.get_body(("plain",)).get_content()
+    assert link in html and link in text  # the footer's link is the header's
+    assert link not in to_bo.get_body(("html",)).get_content()
+    assert "%%BROADSHEET" not in html + text
+    for story in stories:
+        assert f"http://127.0.0.1:8000{story.url}" in html
+    assert smtp.largest < 102 * 1024  # Gmail clips larger messages
+
+
+def test_the_one_click_link_in_the_message_unsubscribes(briefing, stories, smtp, client):
+    (ada,) = readers(briefing, 1)
+    send_now(briefing)
+    (message,) = smtp.to(ada.email)
+    link = one_click(message)
+    response = client.post(link.removeprefix("http://127.0.0.1:8000"),
+                           "List-Unsubscribe=One-Click",
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    assert not Subscription.objects.filter(subscriber=ada).exists()
+
+
+def test_a_suppressed_address_never_gets_mail(briefing, stories, smtp):
+    ada, bo, cy = readers(briefing, 3)
+    Suppression.objects.create(email="READER1@example.org", reason=Suppression.Reason.BOUNCE)
+    edition = send_now(briefing)
+    assert bo.email not in smtp.per_recipient
+    assert edition.recipients == 2
+    # Suppressed after the send began (its recipients fixed): skipped all the same.
+    edition = editions.build(briefing)
+    sending.schedule(edition)
+    sending.run(edition.pk, batches=0)  # claims and fixes the recipients, sends nothing
+    Suppression.objects.create(email=cy.email, reason=Suppression.Reason.COMPLAINT)
+    sending.run(edition.pk, batches=None)
+    assert smtp.per_recipient[cy.email] == 1  # only the first edition
+    assert Delivery.objects.get(edition=edition, email=cy.email).status == "skipped"
+
+
+def test_a_hard_bounce_suppresses_and_a_soft_one_is_tried_later(briefing, stories, smtp):
+    ada, bo, cy = readers(briefing, 3)
+    smtp.refuse.add(bo.email)
+    smtp.defer.add(cy.email)
+    edition = send_now(briefing)
+    assert edition.status == Edition.Status.SENDING  # Cy's message waits
+    assert (edition.sent, edition.bounced, edition.deferred) == (1, 1, 1)
+    assert Suppression.objects.get(email=bo.email).reason == "bounce"
+    deferred = Delivery.objects.get(edition=edition, email=cy.email)
+    assert deferred.next_attempt_at > timezone.now()
+    # Due again: the scheduler's next run delivers it, and the edition is done.
+    smtp.defer.clear()
+    Delivery.objects.filter(pk=deferred.pk).update(next_attempt_at=timezone.now())
+    Edition.objects.filter(pk=edition.pk).update(
+        runner_seen_at=timezone.now() - timedelta(hours=1))
+    assert edition.pk in sending.due()
+    edition = sending.run(edition.pk, batches=None)
+    assert edition.status == Edition.Status.SENT and edition.sent == 2
+    assert smtp.per_recipient[cy.email] == 1 and smtp.per_recipient[bo.email] == 0
+
+
+def test_a_stopped_send_goes_on_with_the_rest_and_sends_nothing_twice(
+        briefing, stories, smtp, monkeypatch):
+    readers(briefing, 10)
+    monkeypatch.setattr(sending, "BATCH", 3)
+    edition = editions.build(briefing)
+    sending.schedule(edition)
+    sending.run(edition.pk, batches=2)  # then the runner "dies" holding its lease
+    Edition.objects.filter(pk=edition.pk).update(runner="gone:1", runner_seen_at=timezone.now())
+    assert smtp.delivered == 6
+    assert sending.run(edition.pk) is None  # the lease is the dead runner's until it lapses
+    assert edition.pk not in sending.due()
+    Edition.objects.filter(pk=edition.pk).update(
+        runner_seen_at=timezone.now() - timedelta(hours=1))
+    assert edition.pk in sending.due()
+    edition = sending.run(edition.pk)
+    assert edition.status == Edition.Status.SENT and edition.sent == 10
+    assert smtp.delivered == 10 and smtp.duplicates == 0
+
+
+def test_sending_queries_do_not_grow_per_batch_with_the_list(briefing, stories, smtp,
+                                                             monkeypatch):
+    """Per message: its one commit. Per batch: a constant few. Nothing per reader else."""
+    monkeypatch.setattr(sending, "BATCH", 5)
+
+    def statements(n):
+        Subscription.objects.all().delete()
+        Subscriber.objects.all().delete()
+        readers(briefing, n, start=n * 10)
+        edition = editions.build(briefing)
+        sending.schedule(edition)
+        with CaptureQueriesContext(connection) as q:
+            sending.run(edition.pk, batches=None)
+        return len(q)
+
+    ten, twenty = statements(10), statements(20)
+    per_batch = (twenty - ten - 10) / 2  # two more batches and ten more messages
+    assert per_batch <= 6
+
+
+def test_cancel_before_start_only(briefing, stories, smtp):
+    readers(briefing, 1)
+    edition = sending.schedule(editions.build(briefing),
+                               at=timezone.now() + timedelta(hours=1))
+    assert edition.pk not in sending.due()
+    sending.cancel(edition)
+    assert sending.run(edition.pk) is None and smtp.delivered == 0
+    started = send_now(briefing)
+    with pytest.raises(sending.NotAllowed):
+        sending.cancel(started)
+    with pytest.raises(sending.NotAllowed):
+        sending.schedule(started)
+
+
+def test_a_scheduled_edition_goes_at_its_time_from_the_tick(briefing, stories, smtp):
+    from broadsheet.newsletters import scheduled
+
+    readers(briefing, 2)
+    edition = sending.schedule(editions.build(briefing),
+                               at=timezone.now() - timedelta(seconds=1))
+    scheduled.send_due()
+    edition.refresh_from_db()
+    assert edition.status == Edition.Status.SENT and smtp.delivered == 2
+
+
+def test_a_daily_newsletter_is_built_an_hour_ahead(briefing, stories, smtp):
+    from broadsheet.newsletters import scheduled
+
+    soon = timezone.localtime() + timedelta(minutes=30)
+    briefing.send_daily_at = soon.time().replace(second=0, microsecond=0)
+    briefing.save()
+    scheduled.build_daily()
+    scheduled.build_daily()  # once a day, however many ticks
+    (edition,) = Edition.objects.filter(newsletter=briefing)
+    assert edition.status == Edition.Status.SCHEDULED and edition.send_at > timezone.now()
+
+
+def test_a_test_send_goes_to_one_address_and_leaves_the_list_alone(briefing, stories, smtp):
+    readers(briefing, 2)
+    sending.send_test(editions.build(briefing), "editor@news.example")
+    assert smtp.per_recipient == {"editor@news.example": 1}
+    (message,) = smtp.messages
+    assert message["Subject"].startswith("[Test] ")
+    assert not Delivery.objects.exists()
+
+
+def test_no_open_or_click_tracking_by_default(briefing, stories, smtp):
+    (ada,) = readers(briefing, 1)
+    send_now(briefing)
+    (message,) = smtp.to(ada.email)
+    html = message.get_body(("html",)).get_content()
+    assert "<img" not in html  # no pixel
+    for story in stories:  # links go straight to the story, through no redirect of ours
+        assert f'href="http://127.0.0.1:8000{story.url}"' in html
+    fields = {f.name for f in Delivery._meta.get_fields()}
+    assert not fields & {"opened_at", "clicked_at", "opens", "clicks"}
+
+
+# --- the command line --------------------------------------------------------------------------
+
+def test_command_line_list_send_and_test(briefing, stories, smtp):
+    readers(briefing, 3)
+    out = StringIO()
+    call_command("newsletter", "list", stdout=out)
+    assert "morning\tMorning briefing\tBriefing\t3 readers\tby hand\tnever sent" in out.getvalue()
+    out = StringIO()
+    call_command("newsletter", "send", "morning", "--test", "me@news.example", stdout=out)
+    assert smtp.per_recipient == {"me@news.example": 1}
+    out = StringIO()
+    call_command("newsletter", "send", "morning", stdout=out)
+    assert "recipients 3, sent 3, deferred 0, bounced 0, complained 0" in out.getvalue()
+    assert smtp.delivered == 4
+    with pytest.raises(Exception, match="no newsletter 'nope'"):
+        call_command("newsletter", "send", "nope")
