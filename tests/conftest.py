@@ -25,10 +25,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 _counter = itertools.count(1)
 
-# Fixtures of the comments tests (readers, a moderator, the rules), a wire's picture server and
-# an S3-compatible store (SeaweedFS) for media.
-pytest_plugins = ["tests.comments_support", "tests.engines", "tests.picture_server",
-                  "tests.s3_server"]
+# Fixtures of the comments tests (readers, a moderator, the rules), the newsletter tests (an
+# SMTP server), a wire's picture server and an S3-compatible store (SeaweedFS) for media.
+pytest_plugins = ["tests.comments_support", "tests.engines", "tests.newsletter_support",
+                  "tests.picture_server", "tests.s3_server"]
 
 
 @pytest.fixture(scope="session")

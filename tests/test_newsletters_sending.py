@@ -18,43 +18,13 @@ from broadsheet.newsletters import editions, sending
 from broadsheet.newsletters.models import (
     Delivery,
     Edition,
+    ListActivity,
     Newsletter,
     Subscriber,
     Subscription,
     Suppression,
 )
-from tests.smtp_sink import SmtpSink
-
-
-@pytest.fixture
-def smtp(settings):
-    with SmtpSink() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-        settings.EMAIL_USE_TLS = False
-        yield sink
-
-
-@pytest.fixture
-def briefing(home):
-    return Newsletter.objects.create(name="Morning briefing", slug="morning",
-                                     sender_name="The Desk", sender_address="desk@news.example")
-
-
-@pytest.fixture
-def stories(world, make_story):
-    return [make_story(world, f"Live story {i}", summary=f"What happened, part {i}.")
-            for i in range(3)]
-
-
-def readers(newsletter, n, *, start=0, confirmed=True):
-    made = []
-    for i in range(start, start + n):
-        s = Subscriber.objects.create(email=f"reader{i}@example.org",
-                                      confirmed_at=timezone.now() if confirmed else None)
-        Subscription.objects.create(subscriber=s, newsletter=newsletter)
-        made.append(s)
-    return made
+from tests.newsletter_support import readers
 
 
 def one_click(message) -> str:
@@ -156,6 +126,12 @@ def test_the_one_click_link_in_the_message_unsubscribes(briefing, stories, smtp,
                            content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200
     assert not Subscription.objects.filter(subscriber=ada).exists()
+    # Counted for the edition's figures, as a number for the day: never who.
+    from broadsheet.newsletters.admin_views import unsubscribed_since
+
+    assert unsubscribed_since(Edition.objects.get()) == 1
+    assert {f.name for f in ListActivity._meta.fields} == {"id", "newsletter", "day", "joined",
+                                                           "left"}
 
 
 def test_a_suppressed_address_never_gets_mail(briefing, stories, smtp):

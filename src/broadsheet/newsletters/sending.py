@@ -29,9 +29,10 @@ from django.db import connection as db
 from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 
-from broadsheet.address import host_and_port
+from broadsheet.address import absolute, host_and_port
 from broadsheet.host import host_label
 
 from .editions import PREFERENCES_LINK, UNSUBSCRIBE_LINK
@@ -84,19 +85,19 @@ def cancel(edition: Edition) -> Edition:
     return edition
 
 
+def without_reader(body: str) -> str:
+    """An edition's HTML or text for no one in particular (tests, previews): its readers'
+    links lead to the sign-up page."""
+    signup = absolute(reverse("newsletters:index"))
+    return body.replace(PREFERENCES_LINK, signup).replace(UNSUBSCRIBE_LINK, signup)
+
+
 def send_test(edition: Edition, address: str) -> None:
     """The edition as a reader gets it, to one address, without touching the list or the
-    figures. Its links name no subscriber: they lead to the sign-up page."""
-    from django.urls import reverse
-
-    from broadsheet.address import absolute
-
-    signup = absolute(reverse("newsletters:index"))
-    html = edition.html.replace(PREFERENCES_LINK, signup).replace(UNSUBSCRIBE_LINK, signup)
-    text = edition.text.replace(PREFERENCES_LINK, signup).replace(UNSUBSCRIBE_LINK, signup)
-    message = EmailMultiAlternatives(f"[Test] {edition.subject}", text,
+    figures."""
+    message = EmailMultiAlternatives(f"[Test] {edition.subject}", without_reader(edition.text),
                                      edition.newsletter.from_email, [address])
-    message.attach_alternative(html, "text/html")
+    message.attach_alternative(without_reader(edition.html), "text/html")
     message.send()
 
 

@@ -18,7 +18,8 @@ from django_tasks import task
 from broadsheet.address import absolute
 
 from . import tokens
-from .models import Newsletter, SignupRequest, Subscriber, Subscription, Suppression
+from .models import Newsletter, SignupRequest, Subscriber, Suppression
+from .preferences import join
 
 log = logging.getLogger("broadsheet.newsletters")
 
@@ -116,8 +117,7 @@ def confirm(token: str) -> tuple[Outcome, Subscriber | None]:
             subscriber.confirmed_at = subscriber.confirmed_at or now
             subscriber.user = subscriber.user or pending.user
             subscriber.save(update_fields=["confirmed_at", "user"])
-        for newsletter in pending.newsletters.filter(active=True):
-            Subscription.objects.get_or_create(subscriber=subscriber, newsletter=newsletter)
+        join(subscriber, pending.newsletters.filter(active=True))
         # Confirming is a fresh, explicit yes: it lifts an earlier "unsubscribe from
         # everything", never a bounce or a complaint.
         Suppression.objects.filter(email__iexact=pending.email,

@@ -37,12 +37,19 @@ PAGE_PERMISSIONS = {
 }
 
 MODEL_PERMISSIONS = {
-    WRITERS: [("wagtailadmin", "access_admin"), ("people", "view_author")],
+    # Writers draft newsletter editions; Editors also schedule and send them (alerts too).
+    WRITERS: [("wagtailadmin", "access_admin"), ("people", "view_author"),
+              ("newsletters", "view_newsletter"), ("newsletters", "view_edition"),
+              ("newsletters", "add_edition"), ("newsletters", "change_edition")],
     EDITORS: [("wagtailadmin", "access_admin"),
               ("people", "add_author"), ("people", "change_author"), ("people", "view_author"),
               ("frontpage", "change_spotlight"), ("comments", "view_comment"),
               # The readership dashboard and its CSVs (readership/admin_views.py).
-              ("readership", "view_pageview")],
+              ("readership", "view_pageview"),
+              ("newsletters", "view_newsletter"), ("newsletters", "add_newsletter"),
+              ("newsletters", "change_newsletter"), ("newsletters", "view_edition"),
+              ("newsletters", "add_edition"), ("newsletters", "change_edition"),
+              ("newsletters", "send_edition"), ("newsletters", "view_suppression")],
     # No delete_comment: the admin's generic delete removes a comment with every reply below
     # it (other readers' words too) and leaves nothing in the moderation log. Moderators
     # reject, which is logged and can be undone.
