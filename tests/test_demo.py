@@ -63,6 +63,14 @@ def test_demo_builds_a_full_newsroom_once(demo):
     assert Masthead.for_site(site).tagline
     share = Masthead.for_site(site).default_share_image  # the demo's own, not a drawn one
     assert (share.width, share.height) == (1200, 630) and "Riverton" in share.title
+    # A morning briefing on a schedule and breaking alerts, with one past send.
+    from broadsheet.newsletters.models import Edition, Newsletter
+
+    briefing = Newsletter.objects.get(kind="briefing", send_daily_at__isnull=False)
+    assert Newsletter.objects.filter(kind="alert", active=True).exists()
+    (past,) = Edition.objects.filter(status="sent")
+    assert past.newsletter == briefing and past.sent == past.recipients > 0
+    assert past.story_ids and "Good morning." in past.text
 
     before = snapshot()
     out = io.StringIO()

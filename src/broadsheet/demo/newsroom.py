@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -16,6 +16,15 @@ from broadsheet.comments.models import Comment
 from broadsheet.frontpage.models import Spotlight, SpotlightPick
 from broadsheet.frontpage.setup import ensure_home
 from broadsheet.masthead.models import Masthead
+from broadsheet.newsletters import editions
+from broadsheet.newsletters.models import (
+    Delivery,
+    Edition,
+    ListActivity,
+    Newsletter,
+    Subscriber,
+    Subscription,
+)
 from broadsheet.people.models import Author
 from broadsheet.readership.folding import rebuild_counts
 from broadsheet.readership.models import PageView
@@ -70,9 +79,11 @@ def build(seed: int = 7) -> dict:
 
     comments = _comments(rng, now, stories)
     views = _views(rng, now, stories)
+    subscribers = _newsletters(now)
     return {"sections": len(sections), "stories": len(stories), "authors": len(authors),
             "images": len(images) + len(authors) + 1, "spotlight picks": len(picks),
-            "comments": comments, "page views": views}
+            "comments": comments, "page views": views, "newsletters": 2,
+            "newsletter subscribers": subscribers}
 
 
 def _name_the_site(home) -> Site:
@@ -203,3 +214,37 @@ def _views(rng, now, stories) -> int:
     PageView.objects.bulk_create(views, batch_size=2000)
     rebuild_counts()  # hourly counts and Popular scores from the views just written
     return len(views)
+
+
+def _newsletters(now) -> int:
+    """A morning briefing (daily at 07:00) and breaking alerts, a few readers on each, and
+    yesterday's briefing as the one past send, built by the real builder. Nothing is mailed:
+    the past send's deliveries are recorded as the send would have left them."""
+    briefing = Newsletter.objects.create(
+        name="Morning briefing", slug="morning-briefing", kind=Newsletter.Kind.BRIEFING,
+        description=writing.BRIEFING_DESCRIPTION, intro=writing.BRIEFING_INTRO,
+        sender_name=writing.SITE_NAME, send_daily_at=time(7, 0))
+    alerts = Newsletter.objects.create(
+        name="Breaking news", slug="breaking-news", kind=Newsletter.Kind.ALERT,
+        description=writing.ALERTS_DESCRIPTION, sender_name=f"{writing.SITE_NAME} alerts")
+    readers = [Subscriber.objects.create(email=f"{name.lower()}@example.org",
+                                         confirmed_at=now - timedelta(days=9))
+               for name in READERS]
+    for i, reader in enumerate(readers):
+        Subscription.objects.create(subscriber=reader, newsletter=briefing)
+        if i % 2 == 0:
+            Subscription.objects.create(subscriber=reader, newsletter=alerts)
+    ListActivity.objects.create(newsletter=briefing, day=(now - timedelta(days=9)).date(),
+                                joined=len(readers))
+    ListActivity.objects.create(newsletter=alerts, day=(now - timedelta(days=9)).date(),
+                                joined=len(readers[::2]))
+    past = editions.build(briefing)
+    sent_at = now - timedelta(days=1)
+    Delivery.objects.bulk_create(
+        Delivery(edition=past, subscriber=r, email=r.email, status=Delivery.Status.SENT,
+                 attempts=1, sent_at=sent_at) for r in readers)
+    Edition.objects.filter(pk=past.pk).update(
+        status=Edition.Status.SENT, send_at=sent_at, started_at=sent_at,
+        finished_at=sent_at + timedelta(seconds=2), recipients=len(readers),
+        sent=len(readers), created_at=sent_at - timedelta(hours=1))
+    return len(readers)

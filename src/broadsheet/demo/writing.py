@@ -301,3 +301,10 @@ def body_for(rng: random.Random, headline: str, dek: str, section: str = "") -> 
             "Contact: the Courier newsdesk"]}))
     blocks.append(("paragraph", f"<p>{rng.choice(CLOSINGS).format(**fill)}</p>"))
     return blocks
+
+
+BRIEFING_DESCRIPTION = ("The morning's top stories from the valley, with our editors' picks and "
+                        "what readers are reading, every day at seven.")
+BRIEFING_INTRO = ("Good morning. Here is what is happening in Riverton and the valley today, "
+                  "and what our reporters are working on.")
+ALERTS_DESCRIPTION = "A short e-mail when a big story breaks, and only then."
