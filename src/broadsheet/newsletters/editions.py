@@ -100,6 +100,16 @@ def default_subject(newsletter: Newsletter, parts: dict) -> str:
     return f"{newsletter.name}, {today:%A} {today.day} {today:%B}"
 
 
+def lead_picture(story: ArticlePage) -> dict | None:
+    """The lead story's picture at e-mail width, if it has one with a description (an e-mail
+    picture without alt text is worse than none: many clients show the alt until asked)."""
+    if not story.hero_image_id or not story.hero_alt:
+        return None
+    rendition = story.hero_image.get_rendition("width-600|format-jpeg|jpegquality-70")
+    return {"src": absolute(rendition.url), "width": rendition.width,
+            "height": rendition.height, "alt": story.hero_alt}
+
+
 def render(edition: Edition, parts: dict[str, list[ArticlePage]]) -> tuple[str, str]:
     newsletter = edition.newsletter
     site = _site()
@@ -112,7 +122,7 @@ def render(edition: Edition, parts: dict[str, list[ArticlePage]]) -> tuple[str, 
         "site_name": site.site_name if site and site.site_name else "Broadsheet",
         "home_url": absolute("/"),
         "stories": linked(parts["top"]), "spotlight": linked(parts.get("spotlight", [])),
-        "popular": linked(parts.get("popular", [])),
+        "popular": linked(parts.get("popular", [])), "picture": lead_picture(parts["top"][0]),
         "preferences_url": PREFERENCES_LINK, "unsubscribe_url": UNSUBSCRIBE_LINK,
     }
     return (render_to_string("newsletters/email/edition.html", context),
