@@ -19,7 +19,6 @@ from broadsheet.newsletters.models import (
     Delivery,
     Edition,
     Newsletter,
-    Subscriber,
     Subscription,
     Suppression,
 )
