@@ -8,7 +8,12 @@ class NewslettersConfig(AppConfig):
     verbose_name = "Newsletters"
 
     def ready(self):
-        # The tick reads models, which load only once the app registry is ready.
+        # The tick and the receiver read models, which load only once the registry is ready.
+        from anymail.signals import tracking
+
+        from .bounces import on_tracking
         from .scheduled import tick
 
         register_tick(tick)
+        # Bounces and complaints from the mail service's webhooks (urls.py).
+        tracking.connect(on_tracking, dispatch_uid="broadsheet.newsletters.bounces")

@@ -13,7 +13,16 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from wagtail.embeds import oembed_providers
 
-from .env import env_base_url, env_bool, env_int, env_list, env_str
+from .env import (
+    env_base_url,
+    env_basic_auth,
+    env_bool,
+    env_import_path,
+    env_int,
+    env_json_object,
+    env_list,
+    env_str,
+)
 from .media import media_store
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -215,7 +224,20 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "outbox"
+# A mail service instead (newsletters at volume): its django-anymail backend, e.g.
+# anymail.backends.postmark.EmailBackend (or any Django mail backend), and its API keys and
+# options as JSON (the ANYMAIL dict).
+EMAIL_BACKEND = env_import_path("BROADSHEET_EMAIL_BACKEND", EMAIL_BACKEND)
 DEFAULT_FROM_EMAIL = env_str("BROADSHEET_EMAIL_FROM", "newsroom@localhost")
+ANYMAIL = env_json_object("BROADSHEET_ANYMAIL")
+# The service reports bounces and complaints to /newsletters/anymail/<service>/tracking/ with
+# this user:password (basic auth). A forged bounce would silence a reader, so without one the
+# webhooks refuse every request: an unguessable secret nobody has.
+_webhook_secrets = env_basic_auth("BROADSHEET_ANYMAIL_WEBHOOK_SECRET")
+if _webhook_secrets:
+    ANYMAIL["WEBHOOK_SECRET"] = _webhook_secrets
+elif not ANYMAIL.get("WEBHOOK_SECRET"):
+    ANYMAIL["WEBHOOK_SECRET"] = f"unset:{secrets.token_urlsafe(32)}"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -6,10 +6,12 @@ message that names the variable, not surface later as a confusing error deep in 
 
 from __future__ import annotations
 
+import json
 import os
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -77,3 +79,49 @@ def env_base_url(name: str, default: str) -> str:
             f"{name}={raw!r} must be only scheme and host (and port): Broadsheet serves the "
             "site from the root of its address")
     return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def env_import_path(name: str, default: str) -> str:
+    """A dotted path to a class (a mail backend), imported now: a typo, or a service whose
+    package is missing, stops start-up instead of the first newsletter."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        import_string(raw)
+    except ImportError as exc:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} cannot be imported ({exc}): give a class's dotted path, e.g. "
+            "anymail.backends.postmark.EmailBackend") from None
+    return raw
+
+
+def env_json_object(name: str) -> dict:
+    """A JSON object (a dict of API keys and options); unset or empty: {}. The value is never
+    shown in the message: it holds secrets."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"{name} is not valid JSON: {exc.msg} at character {exc.pos}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(
+            f"{name} must be a JSON object, e.g. {{\"POSTMARK_SERVER_TOKEN\": \"...\"}}")
+    return value
+
+
+def env_basic_auth(name: str, *, min_password: int = 16) -> list[str]:
+    """HTTP basic-auth credentials, `user:password`, several comma-separated while one is
+    being replaced. Never shown in the message."""
+    found = [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+    for item in found:
+        user, colon, password = item.partition(":")
+        if not (user and colon and len(password) >= min_password):
+            raise ImproperlyConfigured(
+                f"{name} must be user:password with a password of at least {min_password} "
+                "characters (several comma-separated while changing it), e.g. "
+                "newsletters:<a long random string>")
+    return found
