@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from broadsheet.newsletters import editions, sending
 from broadsheet.newsletters.models import Newsletter, Subscriber, Subscription
 from tests.smtp_sink import SmtpSink
 
@@ -13,10 +14,15 @@ from tests.smtp_sink import SmtpSink
 @pytest.fixture
 def smtp(settings):
     with SmtpSink() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-        settings.EMAIL_USE_TLS = False
+        use_sink(settings, sink)
         yield sink
+
+
+def use_sink(settings, sink) -> None:
+    """Django's SMTP backend, sending to the sink."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+    settings.EMAIL_USE_TLS = False
 
 
 @pytest.fixture
@@ -41,3 +47,10 @@ def readers(newsletter, n, *, start=0, confirmed=True):
     return made
 
 
+
+
+def send_now(newsletter, **kw):
+    """Build an edition and send all of it, in this process."""
+    edition = editions.build(newsletter)
+    sending.schedule(edition)
+    return sending.run(edition.pk, batches=None, **kw)

@@ -12,27 +12,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from broadsheet.newsletters.models import Delivery, Newsletter, Suppression
-from tests.test_newsletters_sending import readers, send_now
+from broadsheet.newsletters.models import Delivery, Suppression
+from tests.newsletter_support import readers, send_now
 
 SAMPLE = Path(__file__).parent / "data/newsletters/bounces.mbox"
-
-
-@pytest.fixture
-def smtp(settings):
-    from tests.smtp_sink import SmtpSink
-
-    with SmtpSink() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-        settings.EMAIL_USE_TLS = False
-        yield sink
-
-
-@pytest.fixture
-def briefing(home):
-    return Newsletter.objects.create(name="Morning briefing", slug="morning",
-                                     sender_address="desk@news.example")
 
 
 @pytest.fixture

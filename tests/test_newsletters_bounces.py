@@ -22,8 +22,8 @@ from broadsheet.newsletters.models import (
     Subscription,
     Suppression,
 )
+from tests.newsletter_support import readers, send_now, use_sink
 from tests.smtp_sink import SmtpSink
-from tests.test_newsletters_sending import readers, send_now
 
 SECRET = "postmaster:8vPq2dX0s7NwLk4Rj1Yt"
 MAILGUN_KEY = "key-3b8c1f0e6a5d4b2c9e7f1a3d5c7e9b1f"
@@ -47,35 +47,13 @@ def service(settings):
     settings.EMAIL_BACKEND = f"{__name__}.ServiceBackend"
 
 
-@pytest.fixture
-def smtp(settings):
-    with SmtpSink() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-        settings.EMAIL_USE_TLS = False
-        yield sink
-
-
 def next_edition_by_smtp(settings, newsletter) -> tuple[Edition, dict]:
     """The newsletter's next edition, sent through plain SMTP: it and who got what."""
     with SmtpSink() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-        settings.EMAIL_USE_TLS = False
+        use_sink(settings, sink)
         edition = editions.build(newsletter)
         sending.schedule(edition)
         return sending.run(edition.pk, batches=None), dict(sink.per_recipient)
-
-
-@pytest.fixture
-def briefing(home):
-    return Newsletter.objects.create(name="Morning briefing", slug="morning",
-                                     sender_name="The Desk", sender_address="desk@news.example")
-
-
-@pytest.fixture
-def stories(world, make_story):
-    return [make_story(world, f"Live story {i}") for i in range(2)]
 
 
 def auth(secret=SECRET) -> dict:

@@ -24,17 +24,11 @@ from broadsheet.newsletters.models import (
     Subscription,
     Suppression,
 )
-from tests.newsletter_support import readers
+from tests.newsletter_support import readers, send_now
 
 
 def one_click(message) -> str:
     return re.search(r"<(https?://[^>]+)>", str(message["List-Unsubscribe"]))[1]
-
-
-def send_now(newsletter, **kw):
-    edition = editions.build(newsletter)
-    sending.schedule(edition)
-    return sending.run(edition.pk, batches=None, **kw)
 
 
 # --- building ----------------------------------------------------------------------------------
