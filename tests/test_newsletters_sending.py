@@ -278,3 +278,49 @@ def test_command_line_list_send_and_test(briefing, stories, smtp):
     assert smtp.delivered == 4
     with pytest.raises(Exception, match="no newsletter 'nope'"):
         call_command("newsletter", "send", "nope")
+
+
+def test_counting_opens_and_clicks_is_per_send_never_per_reader(briefing, stories, smtp,
+                                                                 client, home):
+    from broadsheet.newsletters.models import EditionLink, NewsletterSettings
+
+    settings_row = NewsletterSettings.for_site(home.get_site())
+    settings_row.count_opens_and_clicks = True
+    settings_row.save()
+    ada, bo = readers(briefing, 2)
+    edition = send_now(briefing)
+    assert edition.tracked
+    html = {r.email: smtp.to(r.email)[0].get_body(("html",)).get_content() for r in (ada, bo)}
+    pixels = {e: re.findall(r'<img src="([^"]+/newsletters/o/[^"]+)"', h) for e, h in html.items()}
+    clicks = {e: re.findall(r'href="(http://127\.0\.0\.1:8000/newsletters/c/[^"]+)"', h)
+              for e, h in html.items()}
+    # Every reader's message has the same counting addresses: nothing in them says who.
+    assert pixels[ada.email] == pixels[bo.email] and len(pixels[ada.email]) == 1
+    assert clicks[ada.email] == clicks[bo.email] and len(clicks[ada.email]) == len(stories)
+    base = "http://127.0.0.1:8000"
+    assert client.get(pixels[ada.email][0].removeprefix(base))["Content-Type"] == "image/gif"
+    client.get(pixels[bo.email][0].removeprefix(base))
+    response = client.get(clicks[ada.email][0].removeprefix(base))
+    assert response.status_code == 302 and response.url == f"{base}{stories[-1].url}"  # newest
+    edition.refresh_from_db()
+    assert edition.opens == 2
+    assert sorted(EditionLink.objects.values_list("clicks", flat=True)) == [0, 0, 1]
+    # A forged link counts nothing and goes nowhere.
+    assert client.get("/newsletters/c/forged/").status_code == 404
+
+
+def test_a_weekly_digest_is_built_only_on_its_day(home, world, make_story, smtp):
+    from broadsheet.newsletters import scheduled
+
+    make_story(world, "Weekly news")
+    soon = timezone.localtime() + timedelta(minutes=30)
+    digest = Newsletter.objects.create(
+        name="World weekly", slug="world-weekly", kind=Newsletter.Kind.DIGEST, section=world,
+        send_daily_at=soon.time().replace(second=0, microsecond=0),
+        send_weekday=(soon.weekday() + 1) % 7)
+    scheduled.build_daily()
+    assert not Edition.objects.exists()
+    digest.send_weekday = soon.weekday()
+    digest.save()
+    scheduled.build_daily()
+    assert Edition.objects.get().status == Edition.Status.SCHEDULED

@@ -116,7 +116,8 @@ def detail(request, pk: int):
         "edition": edition, "form": form, "schedule_form": ScheduleForm(),
         "can_change": request.user.has_perm(CHANGE) and edition.editable,
         "can_send": can_send(request.user), "readers": readers_of(edition.newsletter),
-        "unsubscribed_since": unsubscribed_since(edition)})
+        "unsubscribed_since": unsubscribed_since(edition),
+        "links": list(edition.links.all()) if edition.tracked else []})
 
 
 # What an e-mail may do in a browser: its own inline styles (mail clients need them) and
@@ -191,11 +192,13 @@ def figures(request, pk: int):
     newsletter = get_object_or_404(Newsletter, pk=pk)
     sent = list(newsletter.editions.filter(status__in=[Edition.Status.SENT,
                                                       Edition.Status.SENDING])
-                .order_by("started_at")[:200])
+                .annotate(clicks=Sum("links__clicks")).order_by("started_at")[:200])
     rows = [{"edition": e, "started_at": e.started_at, "subject": e.subject,
              "recipients": e.recipients, "sent": e.sent, "deferred": e.deferred,
              "bounced": e.bounced, "complained": e.complained,
-             "unsubscribed_since": unsubscribed_since(e)} for e in sent]
+             "unsubscribed_since": unsubscribed_since(e),
+             "opens": e.opens if e.tracked else "", "clicks": (e.clicks or 0) if e.tracked else ""}
+            for e in sent]
     if request.GET.get("csv"):
         return _csv(newsletter, rows)
     return render(request, "newsletters/admin/figures.html", {
@@ -204,7 +207,7 @@ def figures(request, pk: int):
 
 
 FIGURES = ("started_at", "subject", "recipients", "sent", "deferred", "bounced", "complained",
-           "unsubscribed_since")
+           "unsubscribed_since", "opens", "clicks")
 
 
 def _csv(newsletter: Newsletter, rows: list[dict]) -> HttpResponse:

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Site
 
@@ -21,7 +22,8 @@ from broadsheet.articles.listing import latest_ids
 from broadsheet.articles.models import ArticlePage
 from broadsheet.frontpage.spotlight import pick_live, spotlight_ids
 
-from .models import Edition, Newsletter
+from . import tokens
+from .models import Edition, EditionLink, Newsletter, NewsletterSettings
 
 # Filled in per recipient by sending.py: plain words that no story text contains, so that
 # substitution is a str.replace, not a second rendering.
@@ -111,11 +113,20 @@ def lead_picture(story: ArticlePage) -> dict | None:
 
 
 def render(edition: Edition, parts: dict[str, list[ArticlePage]]) -> tuple[str, str]:
+    """The edition's HTML and text. A tracked edition's links go through this site, one
+    counted link per story (EditionLink), the same in every reader's message."""
     newsletter = edition.newsletter
     site = _site()
+    EditionLink.objects.filter(edition=edition).delete()
+
+    def through_us(url: str) -> str:
+        if not edition.tracked:
+            return url
+        link = EditionLink.objects.create(edition=edition, url=url)
+        return absolute(reverse("newsletters:click", args=[tokens.link(link.pk)]))
 
     def linked(stories):
-        return [(s, absolute(s.relative_url(site))) for s in stories]
+        return [(s, through_us(absolute(s.relative_url(site)))) for s in stories]
 
     context = {
         "edition": edition, "newsletter": newsletter, "parts": parts,
@@ -124,6 +135,8 @@ def render(edition: Edition, parts: dict[str, list[ArticlePage]]) -> tuple[str, 
         "stories": linked(parts["top"]), "spotlight": linked(parts.get("spotlight", [])),
         "popular": linked(parts.get("popular", [])), "picture": lead_picture(parts["top"][0]),
         "preferences_url": PREFERENCES_LINK, "unsubscribe_url": UNSUBSCRIBE_LINK,
+        "opened_url": (absolute(reverse("newsletters:opened", args=[tokens.opened(edition.pk)]))
+                       if edition.tracked else None),
     }
     return (render_to_string("newsletters/email/edition.html", context),
             render_to_string("newsletters/email/edition.txt", context))
@@ -136,11 +149,19 @@ def build(newsletter: Newsletter, *, user=None, story: ArticlePage | None = None
     parts = choose(newsletter, story=story, since=since)
     edition = Edition(newsletter=newsletter, story=story, created_by=user,
                       intro=newsletter.intro if intro is None else intro,
-                      subject=subject or default_subject(newsletter, parts))
+                      subject=subject or default_subject(newsletter, parts),
+                      tracked=counting_opens_and_clicks())
     edition.story_ids = [s.id for ids in parts.values() for s in ids]
-    edition.html, edition.text = render(edition, parts)
-    edition.save()
+    with transaction.atomic():
+        edition.save()  # a tracked edition's links name it
+        edition.html, edition.text = render(edition, parts)
+        edition.save(update_fields=["html", "text"])
     return edition
+
+
+def counting_opens_and_clicks() -> bool:
+    site = _site()
+    return bool(site) and NewsletterSettings.for_site(site).count_opens_and_clicks
 
 
 def rebuild(edition: Edition) -> Edition:
@@ -160,11 +181,13 @@ def rebuild(edition: Edition) -> Edition:
 
 
 def due_daily(now=None) -> list[Newsletter]:
-    """Newsletters with a daily time whose edition for today is due to be built (an hour
-    before the time) and not built yet."""
+    """Newsletters with a daily (or weekly) time whose edition for today is due to be built
+    (an hour before the time) and not built yet."""
     now = now or timezone.localtime()
     due = []
     for newsletter in Newsletter.objects.filter(active=True, send_daily_at__isnull=False):
+        if newsletter.send_weekday is not None and now.weekday() != newsletter.send_weekday:
+            continue
         at = timezone.make_aware(
             timezone.datetime.combine(now.date(), newsletter.send_daily_at),
             timezone.get_current_timezone())

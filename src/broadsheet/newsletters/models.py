@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 
 class Newsletter(models.Model):
@@ -42,6 +43,10 @@ class Newsletter(models.Model):
         null=True, blank=True, help_text="Built and sent every day at this time (site time); "
         "empty: sent by hand only. The edition is built an hour before, so an editor can "
         "change or cancel it.")
+    send_weekday = models.PositiveSmallIntegerField(
+        null=True, blank=True, choices=[(i, day) for i, day in enumerate(
+            ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])],
+        help_text="Only on this day of the week (a weekly digest); empty: every day.")
     send_rate = models.PositiveIntegerField(
         default=0, help_text="At most this many messages a second (a mail service's sending "
         "limit); 0: as fast as the service takes them.")
@@ -51,7 +56,8 @@ class Newsletter(models.Model):
               MultiFieldPanel([FieldRowPanel([FieldPanel("sender_name"),
                                               FieldPanel("sender_address")])], "Sender"),
               FieldPanel("section"), FieldPanel("story_count"), FieldPanel("intro"),
-              FieldRowPanel([FieldPanel("send_daily_at"), FieldPanel("send_rate")]),
+              FieldRowPanel([FieldPanel("send_daily_at"), FieldPanel("send_weekday"),
+                             FieldPanel("send_rate")]),
               FieldPanel("active")]
 
     class Meta:
@@ -174,6 +180,10 @@ class Edition(models.Model):
     deferred = models.PositiveIntegerField(default=0)
     bounced = models.PositiveIntegerField(default=0)
     complained = models.PositiveIntegerField(default=0)
+    # Only when the site counts opens and clicks (NewsletterSettings), fixed when built: a
+    # count for the whole send, never who.
+    tracked = models.BooleanField(default=False, editable=False)
+    opens = models.PositiveIntegerField(default=0)
     # Who is sending it now: one runner at a time, whatever the number of hosts and workers.
     # The lease is renewed every batch; a runner killed mid-send is replaced once it lapses.
     runner = models.CharField(max_length=100, blank=True, editable=False)
@@ -237,3 +247,25 @@ class ListActivity(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["newsletter", "day"],
                                                name="newsletters_activity_day")]
+
+
+class EditionLink(models.Model):
+    """A link of a tracked edition and how often it was followed, by anyone."""
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="links")
+    url = models.URLField(max_length=2000)
+    clicks = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+
+
+@register_setting(icon="mail")
+class NewsletterSettings(BaseSiteSetting):
+    count_opens_and_clicks = models.BooleanField(
+        default=False, help_text="Newsletter e-mails carry a tracking picture and links "
+        "through this site, counted per send and per link, never per reader. Off: no picture "
+        "and links straight to the stories. Applies to editions built from now on.")
+
+    class Meta:
+        verbose_name = "Newsletter settings"

@@ -17,6 +17,8 @@ CONFIRM_MAX_AGE = 48 * 3600
 _CONFIRM_SALT = "broadsheet.newsletters.confirm"
 _PREFERENCES_SALT = "broadsheet.newsletters.preferences"
 _UNSUBSCRIBE_SALT = "broadsheet.newsletters.unsubscribe"
+_LINK_SALT = "broadsheet.newsletters.link"
+_OPENED_SALT = "broadsheet.newsletters.opened"
 
 
 class Expired(Exception):
@@ -77,3 +79,29 @@ def unsubscribe_target(token: str) -> tuple[Subscriber, Newsletter] | None:
     if subscriber is None or newsletter is None:
         return None
     return subscriber, newsletter
+
+
+# Counting (off unless the site turns it on): these name a link or an edition, never a reader,
+# and are the same in every reader's message.
+def link(link_id: int) -> str:
+    return signing.dumps(link_id, salt=_LINK_SALT)
+
+
+def opened(edition_id: int) -> str:
+    return signing.dumps(edition_id, salt=_OPENED_SALT)
+
+
+def _id(token: str, salt: str) -> int | None:
+    try:
+        value = signing.loads(token, salt=salt)
+    except signing.BadSignature:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def link_of(token: str) -> int | None:
+    return _id(token, _LINK_SALT)
+
+
+def edition_opened(token: str) -> int | None:
+    return _id(token, _OPENED_SALT)

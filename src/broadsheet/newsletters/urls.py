@@ -10,6 +10,8 @@ urlpatterns = [
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("preferences/<str:token>/", views.preferences, name="preferences"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("o/<str:token>.gif", views.opened, name="opened"),
+    path("c/<str:token>/", views.click, name="click"),
     # The mail service's bounce and complaint reports (bounces.py): give it
     # <service>/tracking/ with the basic-auth secret, BROADSHEET_ANYMAIL_WEBHOOK_SECRET.
     path("anymail/", include("anymail.urls")),

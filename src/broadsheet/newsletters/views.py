@@ -1,7 +1,8 @@
 """Readers' pages: sign up, confirm, preferences and unsubscribe. The logic is in signup.py
 and preferences.py; the links are the credentials (tokens.py), never a session."""
 
-from django.http import HttpResponse
+from django.db.models import F
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -11,7 +12,7 @@ from . import preferences as prefs
 from . import signup as signups
 from . import tokens
 from .forms import PreferencesForm, SignupForm
-from .models import Newsletter
+from .models import Edition, EditionLink, Newsletter
 
 
 def _signup_page(request, form, status=200):
@@ -98,3 +99,31 @@ def unsubscribe(request, token: str):
     return render(request, "newsletters/unsubscribe.html", {
         "newsletter": newsletter, "done": request.method == "POST",
         "preferences_url": prefs.preferences_url(subscriber)})
+
+
+# One transparent pixel: what a tracked edition's e-mail loads when a reader opens it.
+PIXEL = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01"
+         b"\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def opened(request, token: str):
+    """Counts an open of the edition (one number per send; nothing about who)."""
+    edition_id = tokens.edition_opened(token)
+    if edition_id is not None and request.method == "GET":
+        Edition.objects.filter(pk=edition_id, tracked=True).update(opens=F("opens") + 1)
+    return HttpResponse(PIXEL, content_type="image/gif")
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def click(request, token: str):
+    """Counts a click on the link and goes on to it. The address is the stored one, never
+    taken from the request, so this is no open redirect."""
+    link = EditionLink.objects.filter(pk=tokens.link_of(token) or 0).first()
+    if link is None:
+        raise Http404("no such link")
+    if request.method == "GET":
+        EditionLink.objects.filter(pk=link.pk).update(clicks=F("clicks") + 1)
+    return HttpResponseRedirect(link.url)
