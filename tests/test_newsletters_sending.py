@@ -324,3 +324,25 @@ def test_a_weekly_digest_is_built_only_on_its_day(home, world, make_story, smtp)
     digest.save()
     scheduled.build_daily()
     assert Edition.objects.get().status == Edition.Status.SCHEDULED
+
+
+def test_the_rate_limit_spaces_messages_evenly(monkeypatch):
+    """A send's rate (messages a second) on a fake clock: the limiter sleeps the gap."""
+    clock = [100.0]
+    slept = []
+
+    def sleep(seconds):
+        slept.append(round(seconds, 6))
+        clock[0] += seconds
+
+    monkeypatch.setattr(sending.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(sending.time, "sleep", sleep)
+    rate = sending._Rate(4)
+    for _ in range(5):
+        rate.wait()
+    assert slept == [0.25, 0.25, 0.25, 0.25] and clock[0] == 101.0
+    unlimited = sending._Rate(0)
+    slept.clear()
+    for _ in range(100):
+        unlimited.wait()
+    assert slept == []
