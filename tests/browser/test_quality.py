@@ -84,6 +84,8 @@ def newsroom(live_server, transactional_db, make_section, make_story, reader):
     from broadsheet.newsletters import tokens
     from broadsheet.newsletters.models import Newsletter, Subscriber, Subscription
 
+    # Two active newsletters: story and section pages (and the account page) show the
+    # sign-up form with its checkboxes.
     briefing = Newsletter.objects.create(name="Morning briefing", slug="morning",
                                          description="The day's stories before nine.")
     Newsletter.objects.create(name="Breaking news", slug="breaking", kind="alert")
@@ -99,7 +101,22 @@ def newsroom(live_server, transactional_db, make_section, make_story, reader):
     ]
 
 
-def test_pages_pass_axe_without_csp_violations(newsroom, reader_page):
+# Pages for a signed-in reader, checked with their session.
+SIGNED_IN_PATHS = ["/accounts/you/"]
+
+
+@pytest.fixture
+def session_cookie(newsroom, reader):
+    """The session cookie of `reader`, signed in."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(reader)
+    return settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def test_pages_pass_axe_without_csp_violations(newsroom, session_cookie, reader_page):
     from axe_playwright_python.sync_playwright import Axe
 
     base, paths = newsroom
@@ -111,7 +128,11 @@ def test_pages_pass_axe_without_csp_violations(newsroom, reader_page):
     csp_errors = []
     page.on("console", lambda m: csp_errors.append(m.text)
             if "Content Security Policy" in m.text else None)
-    for path in paths:
+    for path in [*paths, None, *SIGNED_IN_PATHS]:
+        if path is None:  # the rest signed in
+            name, value = session_cookie
+            page.context.add_cookies([{"name": name, "value": value, "url": base}])
+            continue
         page.goto(base + path)
         page.wait_for_load_state("networkidle")
         results = axe.run(page, options=WCAG)
@@ -121,19 +142,27 @@ def test_pages_pass_axe_without_csp_violations(newsroom, reader_page):
     assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())
 
 
-def test_pages_are_valid_html(newsroom, tmp_path):
+def test_pages_are_valid_html(newsroom, session_cookie, tmp_path):
     if not VNU.exists():
         pytest.skip("vnu.jar missing: run `npm ci` (make test does)")
     base, paths = newsroom
+    signed_in = {"Cookie": "=".join(session_cookie)}
+    paths = [*paths, *SIGNED_IN_PATHS]
     files = []
     for n, path in enumerate(paths):
+        request = urllib.request.Request(
+            base + path, headers=signed_in if path in SIGNED_IN_PATHS else {})
         try:
-            body = urllib.request.urlopen(base + path).read()  # noqa: S310
+            body = urllib.request.urlopen(request).read()  # noqa: S310
         except urllib.error.HTTPError as exc:  # the 404 page is checked too
             body = exc.read()
         file = tmp_path / f"page{n}.html"
         file.write_bytes(body)
         files.append(file)
+    # The newsletter sign-up form is checked where it is: the story, the section, the account.
+    with_form = [p for p, f in zip(paths, files, strict=True)
+                 if b'class="newsletter-signup"' in f.read_bytes()]
+    assert len(with_form) == 3 and SIGNED_IN_PATHS[0] in with_form, with_form
     result = subprocess.run(["java", "-jar", str(VNU), "--format", "json", "--also-check-css",
                              *map(str, files)], capture_output=True, text=True, timeout=120)
     messages = json.loads(result.stderr or "{}").get("messages", [])

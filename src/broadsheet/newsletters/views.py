@@ -3,6 +3,7 @@ and preferences.py; the links are the credentials (tokens.py), never a session."
 
 from django.db.models import F
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -27,12 +28,31 @@ def index(request):
     return _signup_page(request, SignupForm(initial=initial))
 
 
+def _account_of(request):
+    """The signed-in reader a sign-up may be linked to: only if the post passed the CSRF
+    check, which the view itself is exempt from (see signup)."""
+    if not request.user.is_authenticated:
+        return None
+    # The middleware's own check, run by hand: None when it would have let the post through
+    # (a 403 page, which is only logged, otherwise).
+    refused = CsrfViewMiddleware(lambda request: None).process_view(request, None, (), {})
+    return request.user if refused is None else None
+
+
+# Exempt from CSRF: the form is also on story and section pages, which the page cache and the
+# fragments share between readers, so it cannot carry a reader's token (a token would set a
+# cookie, and a page setting a cookie is never shared). A forged post can do no more than a
+# stranger typing the address in: nothing is subscribed until the e-mailed link is used, and
+# a second mail within minutes is not sent. What a forged post must not do is tie the
+# sign-up to the account of a reader tricked into sending it, so that happens only when the
+# post passes the CSRF check (pages for one reader carry the token: _account_of).
+@csrf_exempt
 @require_http_methods(["POST"])
 def signup(request):
     form = SignupForm(request.POST)
     if not form.is_valid():
         return _signup_page(request, form, status=400)
-    user = request.user if request.user.is_authenticated else None
+    user = _account_of(request)
     signups.request_signup(form.cleaned_data["email"], list(form.cleaned_data["newsletters"]),
                            user)
     # The same answer whether a mail went or not (suppressed, or sent minutes ago).

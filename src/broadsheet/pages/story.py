@@ -24,6 +24,8 @@ from broadsheet.readership.popular import POPULAR_TTL_SECONDS, cached_most_read_
 from broadsheet.sections.models import SectionPage
 from broadsheet.syndication.scopes import section_key
 
+from .signup import signup_form_context
+
 MORE_FROM_SIZE = 5
 
 
@@ -107,4 +109,5 @@ def context_for(story, request) -> dict:
         "hotlinked_hero": hotlinked_hero(
             story, allowed=bool(masthead and masthead.hotlink_wire_pictures)),
         **discussion,
+        **signup_form_context(request),
     }
