@@ -346,3 +346,25 @@ def test_the_rate_limit_spaces_messages_evenly(monkeypatch):
     for _ in range(100):
         unlimited.wait()
     assert slept == []
+
+
+def test_a_runner_that_lost_its_lease_mid_batch_stops_before_its_next_message(
+        briefing, stories, smtp, monkeypatch):
+    """However slow a batch (a low rate limit), the lease is renewed as it goes; a runner
+    whose lease another took over (it stalled longer than the lease) sends nothing more."""
+    readers(briefing, 10)
+    monkeypatch.setattr(sending, "lease_seconds", lambda: 0)  # renew before every message
+    edition = sending.schedule(editions.build(briefing))
+    made = []
+    personalise = sending.personalise
+
+    def taken_over_after_two(*args):
+        made.append(args)
+        if len(made) == 3:
+            Edition.objects.filter(pk=edition.pk).update(runner="other-host:1")
+        return personalise(*args)
+
+    monkeypatch.setattr(sending, "personalise", taken_over_after_two)
+    result = sending.run(edition.pk, batches=None)
+    assert smtp.delivered == 2 and result.runner == "other-host:1"
+    assert Delivery.objects.filter(edition=edition, status="pending").count() == 8

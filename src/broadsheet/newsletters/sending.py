@@ -154,10 +154,23 @@ def _fix_recipients(edition_id: int) -> None:
         recipients=Delivery.objects.filter(edition_id=edition_id).count())
 
 
-def _renew(edition: Edition, me: str) -> bool:
-    return bool(Edition.objects.filter(pk=edition.pk, runner=me,
-                                       status=Edition.Status.SENDING)
-                .update(runner_seen_at=timezone.now()))
+class _Lease:
+    """The runner's hold on its edition, renewed every third of its length while it sends,
+    however slow the batch (a rate limit of a few messages a second makes a batch outlast
+    the lease). A runner that finds it lost stops before its next message."""
+
+    def __init__(self, edition: Edition, me: str):
+        self.edition, self.me = edition, me
+        self.every = lease_seconds() / 3
+        self.renewed = time.monotonic()
+
+    def keep(self, *, now: bool = False) -> bool:
+        if not now and time.monotonic() - self.renewed < self.every:
+            return True
+        self.renewed = time.monotonic()
+        return bool(Edition.objects.filter(pk=self.edition.pk, runner=self.me,
+                                           status=Edition.Status.SENDING)
+                    .update(runner_seen_at=timezone.now()))
 
 
 def _todo(edition: Edition, after: int):
@@ -224,8 +237,9 @@ def _permanent(error: Exception) -> bool | None:
     return isinstance(error, AnymailRecipientsRefused)
 
 
-def _send_batch(edition: Edition, rows: list, mail, rate: _Rate) -> None:
-    """Each message committed on its own: the row is marked the moment the server has it."""
+def _send_batch(edition: Edition, rows: list, mail, rate: _Rate, lease: _Lease) -> bool:
+    """Each message committed on its own: the row is marked the moment the server has it.
+    False if the lease was lost on the way (another runner goes on)."""
     emails = [row[2].lower() for row in rows]
     suppressed = set(Suppression.objects.annotate(lower=Lower("email"))
                      .filter(lower__in=emails).values_list("lower", flat=True))
@@ -237,16 +251,30 @@ def _send_batch(edition: Edition, rows: list, mail, rate: _Rate) -> None:
             continue
         message = personalise(edition, delivery_id, subscriber_id, email)
         rate.wait()
+        if not lease.keep():
+            return False
         try:
             mail.send_messages([message])
         except Exception as error:  # noqa: BLE001 (SMTP, socket and each service's errors)
             _not_sent(delivery_id, email, attempts, error)
-            mail.close()  # a fresh connection for the next message
+            _reconnect(mail)
             continue
         status = getattr(message, "anymail_status", None)
         Delivery.objects.filter(pk=delivery_id).update(
             status=Delivery.Status.SENT, sent_at=timezone.now(), attempts=attempts + 1,
             service_id=(status.message_id or "")[:200] if status else "")
+    return True
+
+
+def _reconnect(mail) -> None:
+    """A fresh connection after a failure, kept open for the messages after it (a backend
+    opened by its own send_messages closes again after each message: a TLS handshake and a
+    login per reader)."""
+    mail.close()
+    try:
+        mail.open()
+    except Exception:  # noqa: BLE001 (the next message fails, and is deferred, on its own)
+        log.warning("mail server not answering; the next message will say more")
 
 
 def _not_sent(delivery_id: int, email: str, attempts: int, error: Exception) -> None:
@@ -305,21 +333,24 @@ def run(edition_id: int, *, batches: int | None = BATCHES_PER_RUN,
     edition = _claim(edition_id, me)
     if edition is None:
         return None
-    rate = _Rate(edition.newsletter.send_rate)
+    rate, lease = _Rate(edition.newsletter.send_rate), _Lease(edition, me)
     mail = get_connection()
     after, done_batches = 0, 0
     try:
+        if batches != 0:
+            _reconnect(mail)  # one connection for the run, not one per message
         while batches is None or done_batches < batches:
             rows = _todo(edition, after)
             if not rows:
                 break
-            _send_batch(edition, rows, mail, rate)
+            kept = _send_batch(edition, rows, mail, rate, lease)
             after, done_batches = rows[-1][0], done_batches + 1
             count(edition)
             if progress:
                 progress(edition)
-            if not _renew(edition, me):
+            if not (kept and lease.keep(now=True)):
                 log.warning("edition %s: lease lost, another runner goes on", edition.pk)
+                edition.refresh_from_db()
                 return edition
     finally:
         mail.close()

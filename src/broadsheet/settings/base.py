@@ -221,6 +221,9 @@ if EMAIL_HOST:
     EMAIL_HOST_USER = env_str("BROADSHEET_EMAIL_USER")
     EMAIL_HOST_PASSWORD = env_str("BROADSHEET_EMAIL_PASSWORD")
     EMAIL_USE_TLS = env_bool("BROADSHEET_EMAIL_TLS", True)
+    # A server that stops answering fails the message (it is tried again later) well
+    # within a newsletter runner's lease, instead of holding the runner for ever.
+    EMAIL_TIMEOUT = 20
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "outbox"

@@ -97,6 +97,10 @@ class Command(BaseCommand):
         if result is None:
             raise CommandError(f"edition {edition.pk} is being sent by another runner")
         self.stdout.write(f"{result}: {figures(result)}")
-        if result.status != Edition.Status.SENT:
+        if result.status == Edition.Status.SENT:
+            return
+        if result.runner and result.runner != sending.runner_name():
+            self.stdout.write(f"stopped: {result.runner} took the send over and goes on")
+        else:
             self.stdout.write(f"{result.deferred} deferred: the scheduler tries them again")
-            sys.exit(1)
+        sys.exit(1)
