@@ -46,8 +46,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from common import BIN, RESULTS, machine, save  # noqa: E402
+from tests.serving import free_port  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 POLL = 0.25
@@ -179,12 +181,6 @@ print(json.dumps({{"edition": edition.pk, "status": edition.status,
 """
 
 STARTED: list[subprocess.Popen] = []
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def shell(env: dict, code: str, timeout: float = 900) -> dict:

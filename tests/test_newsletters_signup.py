@@ -21,13 +21,6 @@ from broadsheet.newsletters.models import (
 
 
 @pytest.fixture
-def briefing(home):
-    return Newsletter.objects.create(name="Morning briefing", slug="morning",
-                                     kind=Newsletter.Kind.BRIEFING, sender_name="The Desk",
-                                     sender_address="desk@news.example")
-
-
-@pytest.fixture
 def alerts(home):
     return Newsletter.objects.create(name="Breaking alerts", slug="alerts",
                                      kind=Newsletter.Kind.ALERT)

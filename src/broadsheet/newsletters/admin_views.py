@@ -6,7 +6,6 @@ only in the template that shows the button."""
 from __future__ import annotations
 
 import csv
-from datetime import datetime
 
 from django import forms
 from django.core.exceptions import PermissionDenied
@@ -17,6 +16,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from wagtail.admin import messages
 from wagtail.models import Page
+
+from broadsheet.spreadsheet import cell
 
 from . import editions, sending
 from .models import Edition, ListActivity, Newsletter, Subscription
@@ -60,13 +61,16 @@ def readers_of(newsletter: Newsletter) -> int:
                                        subscriber__confirmed_at__isnull=False).count()
 
 
-def unsubscribed_since(edition: Edition) -> int:
-    """Readers who left the newsletter from the day the edition went (counts per day only)."""
+def unsubscribed_since(edition: Edition, left_by_day: dict | None = None) -> int:
+    """Readers who left the newsletter from the day the edition went (counts per day only).
+    `left_by_day`: the newsletter's counts, read once for a table of many editions."""
     if edition.started_at is None:
         return 0
+    since = timezone.localdate(edition.started_at)
+    if left_by_day is not None:
+        return sum(left for day, left in left_by_day.items() if day >= since)
     return ListActivity.objects.filter(
-        newsletter=edition.newsletter_id, day__gte=timezone.localdate(edition.started_at)
-    ).aggregate(n=Sum("left"))["n"] or 0
+        newsletter=edition.newsletter_id, day__gte=since).aggregate(n=Sum("left"))["n"] or 0
 
 
 def index(request):
@@ -193,10 +197,11 @@ def figures(request, pk: int):
     sent = list(newsletter.editions.filter(status__in=[Edition.Status.SENT,
                                                       Edition.Status.SENDING])
                 .annotate(clicks=Sum("links__clicks")).order_by("started_at")[:200])
+    left_by_day = dict(newsletter.activity.values_list("day", "left"))
     rows = [{"edition": e, "started_at": e.started_at, "subject": e.subject,
              "recipients": e.recipients, "sent": e.sent, "deferred": e.deferred,
              "bounced": e.bounced, "complained": e.complained,
-             "unsubscribed_since": unsubscribed_since(e),
+             "unsubscribed_since": unsubscribed_since(e, left_by_day),
              "opens": e.opens if e.tracked else "", "clicks": (e.clicks or 0) if e.tracked else ""}
             for e in sent]
     if request.GET.get("csv"):
@@ -216,17 +221,8 @@ def _csv(newsletter: Newsletter, rows: list[dict]) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(FIGURES)
     for row in rows:
-        writer.writerow([_cell(row[c]) for c in FIGURES])
+        writer.writerow([cell(row[c]) for c in FIGURES])
     return response
-
-
-def _cell(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    # Subjects are typed by people: a leading = + - @ must not become a spreadsheet formula.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def chart(rows: list[dict], *, width: int = 760, height: int = 220) -> dict:

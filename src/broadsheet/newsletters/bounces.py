@@ -112,9 +112,9 @@ def record(event: AnymailTrackingEvent, *, service: str = "") -> str | None:
             if subscriber:
                 unsubscribe_everything(subscriber)
             else:
-                sending.suppress(email, Suppression.Reason.UNSUBSCRIBED_ALL)
+                Suppression.add(email, Suppression.Reason.UNSUBSCRIBED_ALL)
         else:
-            sending.suppress(email, Suppression.Reason.BOUNCE if meaning == BOUNCE
+            Suppression.add(email, Suppression.Reason.BOUNCE if meaning == BOUNCE
                              else Suppression.Reason.COMPLAINT)
             if delivery:
                 _mark(delivery, meaning)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -126,6 +126,19 @@ class Suppression(models.Model):
 
     def __str__(self):
         return f"{self.email} ({self.get_reason_display()})"
+
+    @classmethod
+    def add(cls, email: str, reason: str) -> None:
+        """No newsletter mail to this address again. Bounces and complaints outrank an
+        earlier "unsubscribe from everything"; nothing outranks them."""
+        with transaction.atomic():
+            row = cls.objects.select_for_update().filter(email__iexact=email).first()
+            if row is None:
+                cls.objects.create(email=email, reason=reason)
+            elif (row.reason == cls.Reason.UNSUBSCRIBED_ALL
+                  and reason != cls.Reason.UNSUBSCRIBED_ALL):
+                row.reason = reason
+                row.save(update_fields=["reason"])
 
 
 class SignupRequest(models.Model):

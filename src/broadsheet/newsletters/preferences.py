@@ -63,9 +63,7 @@ def unsubscribe_everything(subscriber: Subscriber) -> None:
     again through the form (its confirmation mail would not be sent)."""
     with transaction.atomic():
         _leave(Subscription.objects.filter(subscriber=subscriber))
-        if not Suppression.objects.filter(email__iexact=subscriber.email).exists():
-            Suppression.objects.create(email=subscriber.email,
-                                       reason=Suppression.Reason.UNSUBSCRIBED_ALL)
+        Suppression.add(subscriber.email, Suppression.Reason.UNSUBSCRIBED_ALL)
 
 
 def unsubscribe(subscriber: Subscriber, newsletter: Newsletter) -> None:

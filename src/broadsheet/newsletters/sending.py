@@ -283,7 +283,7 @@ def _not_sent(delivery_id: int, email: str, attempts: int, error: Exception) -> 
     if permanent:
         Delivery.objects.filter(pk=delivery_id).update(status=Delivery.Status.BOUNCED,
                                                        attempts=attempts)
-        suppress(email, Suppression.Reason.BOUNCE)
+        Suppression.add(email, Suppression.Reason.BOUNCE)
     elif permanent is None or attempts >= ATTEMPTS:
         Delivery.objects.filter(pk=delivery_id).update(status=Delivery.Status.FAILED,
                                                        attempts=attempts)
@@ -294,18 +294,6 @@ def _not_sent(delivery_id: int, email: str, attempts: int, error: Exception) -> 
             next_attempt_at=timezone.now() + wait)
     log.warning("newsletter message to delivery %s not sent (attempt %d): %s", delivery_id,
                 attempts, error)
-
-
-def suppress(email: str, reason: str) -> None:
-    """No newsletter mail to this address again (bounces and complaints outrank an earlier
-    "unsubscribe from everything")."""
-    with transaction.atomic():
-        row = Suppression.objects.filter(email__iexact=email).first()
-        if row is None:
-            Suppression.objects.create(email=email, reason=reason)
-        elif row.reason == Suppression.Reason.UNSUBSCRIBED_ALL:
-            row.reason = reason
-            row.save(update_fields=["reason"])
 
 
 def count(edition: Edition) -> Edition:

@@ -52,12 +52,13 @@ def unsubscribe(subscriber: Subscriber, newsletter: Newsletter) -> str:
                           "n": newsletter.pk}, salt=_UNSUBSCRIBE_SALT)
 
 
-def _load(token: str, salt: str) -> dict | None:
+def _load(token: str, salt: str, kind: type = dict):
+    """What a link of this salt carries, if it is ours and of the expected kind; else None."""
     try:
         data = signing.loads(token, salt=salt)
     except signing.BadSignature:
         return None
-    return data if isinstance(data, dict) else None
+    return data if isinstance(data, kind) else None
 
 
 def subscriber_of(token: str) -> Subscriber | None:
@@ -91,17 +92,9 @@ def opened(edition_id: int) -> str:
     return signing.dumps(edition_id, salt=_OPENED_SALT)
 
 
-def _id(token: str, salt: str) -> int | None:
-    try:
-        value = signing.loads(token, salt=salt)
-    except signing.BadSignature:
-        return None
-    return value if isinstance(value, int) else None
-
-
 def link_of(token: str) -> int | None:
-    return _id(token, _LINK_SALT)
+    return _load(token, _LINK_SALT, int)
 
 
 def edition_opened(token: str) -> int | None:
-    return _id(token, _OPENED_SALT)
+    return _load(token, _OPENED_SALT, int)

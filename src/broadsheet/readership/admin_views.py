@@ -9,6 +9,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from wagtail.models import Page
 
+from broadsheet.spreadsheet import cell
+
 from . import dashboard
 
 TABLES = {
@@ -60,18 +62,8 @@ def _csv(name: str, rows: list[dict], filename: str) -> HttpResponse:
     columns = TABLES[name]
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell(row[c]) for c in columns])
+        writer.writerow([cell(row[c]) for c in columns])
     return response
-
-
-def _cell(value):
-    """A CSV cell that a spreadsheet will not run: campaign tags and referrers come from
-    readers, and a cell starting with = + - @ would be taken as a formula."""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _respond(request, template, context, tables, stem):
