@@ -140,6 +140,30 @@ def test_a_purge_in_another_worker_reaches_this_one(app, world, make_story):
     assert fetch(app, story.url)[1]["X-Page-Cache"] == "miss"
 
 
+def test_a_page_read_while_a_purge_removes_it_is_not_kept(app, world, make_story, monkeypatch):
+    """A purge moves the epoch, then removes the files. A worker that saw the new epoch and
+    read the file before its removal must not keep that copy in memory: it would be served
+    until the next purge."""
+    from broadsheet.pagecache import wsgi
+
+    story = make_story(world, "Headline before the purge")
+    fetch(app, story.url)  # stored on disk
+    environ = {"REQUEST_METHOD": "GET", "HTTP_HOST": "testserver", "PATH_INFO": story.url}
+    answer = wsgi.hits()
+    load = store.load_entry
+
+    def purged_meanwhile(*args, **kwargs):
+        found = load(*args, **kwargs)
+        store._bump_epoch(store.root())  # the purge has begun; the file is not gone yet
+        return found
+
+    monkeypatch.setattr(store, "load_entry", purged_meanwhile)
+    assert answer(environ) is None  # rendered by Django instead
+    monkeypatch.setattr(store, "load_entry", load)
+    store.purge_tags({f"page:{story.pk}"})  # the purge ends
+    assert answer(environ) is None
+
+
 def test_cached_feeds_answer_conditional_requests(app, world, make_story):
     make_story(world)
     _, first, _ = fetch(app, "/feeds/rss.xml")

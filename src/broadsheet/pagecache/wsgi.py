@@ -80,12 +80,15 @@ def hits():
     normal_query = store.normal_query
     acceptable, choose = encodings.acceptable, encodings.choose
 
-    def lookup(where: tuple[str, str, str], accept_encoding: str):
+    def current_epoch():
         try:
             st = stat(epoch_file)
-            epoch = (st.st_mtime_ns, st.st_ino)  # the inode changes if the file is recreated
+            return st.st_mtime_ns, st.st_ino  # the inode changes if the file is recreated
         except FileNotFoundError:
-            epoch = None
+            return None
+
+    def lookup(where: tuple[str, str, str], accept_encoding: str):
+        epoch = current_epoch()
         if epoch != seen_epoch[0]:
             memory.clear()
             seen_epoch[0] = epoch
@@ -98,6 +101,11 @@ def hits():
         loaded = store.load_entry(base, key, acceptable(accept_encoding))
         if loaded is None:
             memory.pop(where, None)
+            return None
+        if current_epoch() != epoch:
+            # A purge began after the stat above: it moves the epoch first and removes the
+            # files after, so this file may be one it was about to remove. Kept, it would be
+            # served from memory until the next purge; Django renders the page instead.
             return None
         store.used(base, key)
         if page is None or page.stored != loaded.stored:  # not another copy of the same page
