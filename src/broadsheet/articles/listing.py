@@ -9,10 +9,10 @@ exactly those moments.
 
 from __future__ import annotations
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete
 from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from broadsheet import derived
 
 from .models import ArticlePage
 
@@ -22,20 +22,14 @@ _KEY = "broadsheet:section-latest:{}"
 
 def latest_ids(section) -> list[int]:
 
-    key = _KEY.format(section.pk)
-    ids = cache.get(key)
-    if ids is None:
-        ids = list(ArticlePage.objects.newest().descendant_of(section)
-                   .values_list("id", flat=True)[:LATEST_KEPT])
-        cache.set(key, ids, 3600)
-    return ids
+    return derived.remembered(_KEY.format(section.pk), lambda: list(
+        ArticlePage.objects.newest().descendant_of(section)
+        .values_list("id", flat=True)[:LATEST_KEPT]), 3600)
 
 
 def forget_sections_of(page) -> None:
-    keys = [_KEY.format(pk) for pk in page.get_ancestors().values_list("pk", flat=True)]
-    cache.delete_many(keys)
-    # Again after commit: a reader may have cached the old list while the change committed.
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    # Not a delete: a reader may put the old list back while the change commits (derived.py).
+    derived.forget(*(_KEY.format(pk) for pk in page.get_ancestors().values_list("pk", flat=True)))
 
 
 def _changed(sender, instance, **kwargs):
@@ -45,9 +39,8 @@ def _changed(sender, instance, **kwargs):
 def _moved(sender, instance, parent_page_before=None, parent_page_after=None, **kwargs):
     for parent in (parent_page_before, parent_page_after):
         if parent is not None:
-            keys = [_KEY.format(parent.pk)] + [
-                _KEY.format(pk) for pk in parent.get_ancestors().values_list("pk", flat=True)]
-            cache.delete_many(keys)
+            derived.forget(_KEY.format(parent.pk), *(
+                _KEY.format(pk) for pk in parent.get_ancestors().values_list("pk", flat=True)))
 
 
 def connect() -> None:

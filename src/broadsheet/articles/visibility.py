@@ -7,12 +7,11 @@ kept in the shared cache and dropped whenever a restriction is saved or deleted.
 
 from __future__ import annotations
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import PageViewRestriction
 
+from broadsheet import derived
 from broadsheet.site_paths import current_request
 
 _KEY = "broadsheet:restricted-paths"
@@ -24,10 +23,8 @@ def restricted_paths() -> list[str]:
     paths = getattr(request, "_broadsheet_restricted_paths", None)
     if paths is not None:
         return paths
-    paths = cache.get(_KEY)
-    if paths is None:
-        paths = sorted(PageViewRestriction.objects.values_list("page__path", flat=True))
-        cache.set(_KEY, paths, None)
+    paths = derived.remembered(_KEY, lambda: sorted(
+        PageViewRestriction.objects.values_list("page__path", flat=True)), None)
     if request is not None:
         request._broadsheet_restricted_paths = paths
     return paths
@@ -55,10 +52,9 @@ class RestrictionsRemembered:
 
 
 def _forget(**kwargs) -> None:
-    cache.delete(_KEY)
-    # Again once the change is committed: a reader who asked in between would have put the
-    # paths from before the change back, and a restricted page would be served to everyone.
-    transaction.on_commit(lambda: cache.delete(_KEY))
+    # A reader who asked while the change committed must not put the paths from before it
+    # back: a restricted page would be served to everyone (derived.py).
+    derived.forget(_KEY)
 
 
 def connect() -> None:

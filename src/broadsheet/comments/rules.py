@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from wagtail.models import Site
 
+from broadsheet import derived
 from broadsheet.sharedcache import CacheUnavailable
 
 from . import rate_windows
@@ -61,7 +62,7 @@ def rules_for_request(request) -> CommentRules:
         site = Site.find_for_request(request)
         site_id = site.pk if site else 0
         cache.set(key, site_id, 3600)
-    rules = cache.get(_RULES_KEY.format(site_id)) if site_id else None
+    rules = cache.get(derived.current(_RULES_KEY.format(site_id))) if site_id else None
     if rules is None:
         rules = rules_for(Site.objects.filter(pk=site_id).first() if site_id else None)
     return rules
@@ -80,12 +81,15 @@ def rules_for(site) -> CommentRules:
         if site is None:  # no site configured yet: the defaults, unsaved
             return CommentRules()
         site_id = site.pk
-    key = _RULES_KEY.format(site_id)
-    return cache.get_or_set(key, lambda: CommentRules.for_site(site), 3600)
+    return derived.remembered(_RULES_KEY.format(site_id),
+                              lambda: CommentRules.for_site(site), 3600)
 
 
-def _forget_rules(sender, instance, **kwargs):
-    cache.delete(_RULES_KEY.format(instance.site_id))
+def _forget_rules(sender, instance, created=False, **kwargs):
+    # Created, they are what the first reader's for_site() made and is about to keep; no
+    # rules were kept for the site before (for_site() makes them first).
+    if not created:
+        derived.forget(_RULES_KEY.format(instance.site_id))
 
 
 post_save.connect(_forget_rules, sender=CommentRules, dispatch_uid="comment-rules-forget")

@@ -17,12 +17,12 @@ import io
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.images import ImageFile
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from PIL import Image, ImageDraw, ImageFont
 from wagtail.images import get_image_model
 from wagtail.models import Site
 
+from broadsheet import derived
 from broadsheet.pagecache.purge import purge
 
 from .models import Masthead
@@ -39,12 +39,13 @@ def served_icon(request, kind: str) -> dict | None:
     """{"body": PNG bytes, "etag": ...} of this site's icon at the size `kind` calls for, or
     None when the site has no icon."""
     host = request.get_host()
-    known = cache.get(_KEY) or {}
+    key = derived.current(_KEY)
+    known = cache.get(key) or {}
     # A site without an icon is remembered too (as None), so repeated 404s stay cheap.
     if (host, kind) not in known:
         known[(host, kind)] = _resolve(Site.find_for_request(request), SIZES[kind])
         # Several sites may fill the dict at once; a lost entry is only resolved again.
-        cache.set(_KEY, known, BROWSER_MAX_AGE)  # signals keep it current; a day at most
+        cache.set(key, known, BROWSER_MAX_AGE)  # signals keep it current; a day at most
     return known[(host, kind)]
 
 
@@ -63,9 +64,7 @@ def _resolve(site: Site | None, size: int) -> dict | None:
 
 def forget_icons(**kwargs) -> None:
     """Drop the resolved icons and the page cache's copies of them."""
-    cache.delete(_KEY)  # this transaction's own requests see the change at once
-    # Again after commit: a request in between would have resolved the old icon.
-    transaction.on_commit(lambda: cache.delete(_KEY))
+    derived.forget(_KEY)  # a request resolving the old icon meanwhile keeps it for nobody
     purge({SITE_ICON})
 
 

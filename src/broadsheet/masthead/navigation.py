@@ -6,11 +6,11 @@ published, unpublished, moved or deleted.
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.db.models.signals import post_delete
 from wagtail.models import Page, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from broadsheet import derived
 from broadsheet.sections.models import SectionPage
 
 _KEY = "broadsheet:nav:{}"
@@ -20,20 +20,15 @@ def primary_sections(site: Site | None) -> list:
 
     if site is None:
         return []
-    key = _KEY.format(site.pk)
-    sections = cache.get(key)
-    if sections is None:
-        sections = [
-            {"title": s.title, "url": s.get_url(current_site=site)}
-            for s in SectionPage.objects.child_of(site.root_page).live().public()
-            .filter(in_navigation=True).only("title", "url_path", "slug", "path", "depth")
-        ]
-        cache.set(key, sections, 3600)
-    return sections
+    return derived.remembered(_KEY.format(site.pk), lambda: [
+        {"title": s.title, "url": s.get_url(current_site=site)}
+        for s in SectionPage.objects.child_of(site.root_page).live().public()
+        .filter(in_navigation=True).only("title", "url_path", "slug", "path", "depth")
+    ], 3600)
 
 
 def forget_navigation(**kwargs) -> None:
-    cache.delete_many([_KEY.format(pk) for pk in Site.objects.values_list("pk", flat=True)])
+    derived.forget(*(_KEY.format(pk) for pk in Site.objects.values_list("pk", flat=True)))
 
 
 def connect() -> None:
