@@ -22,9 +22,9 @@ that edition's.
   (BROADSHEET_WORKER_LOST_AFTER=`--lost-after`, set for both processes). The same
   `--small-kills` times on `evening`. The sink's counts at the end: distinct recipients (must
   be all of them), raw deliveries, duplicates (a reader counted twice), distinct Message-IDs.
-  sending.py promises exactly once up to the one message in flight at the kill: accepted by
-  the server before its row was marked; `accepted_unmarked` is that number, measured as the
-  sink's count at the kill minus the rows marked sent.
+  Over SMTP a row is marked just before the end of its message's data (end_of_data.py), so
+  every reader gets exactly one copy; `accepted_unmarked` is the sink's count at the kill
+  minus the rows marked sent (-1: a message whose end was on its way as the sink was asked).
 
 Everything listens on 127.0.0.1; every process is started in its own session and stopped
 (SIGTERM, then SIGKILL) when the bench ends, whatever happens.

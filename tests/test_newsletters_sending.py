@@ -5,6 +5,9 @@ headers, nothing sent twice across runners, bounces suppressed, cancelling and s
 from __future__ import annotations
 
 import re
+import smtplib
+import socket
+import time
 from datetime import timedelta
 from io import StringIO
 
@@ -368,3 +371,50 @@ def test_a_runner_that_lost_its_lease_mid_batch_stops_before_its_next_message(
     result = sending.run(edition.pk, batches=None)
     assert smtp.delivered == 2 and result.runner == "other-host:1"
     assert Delivery.objects.filter(edition=edition, status="pending").count() == 8
+
+
+class Killed(BaseException):
+    """The runner's process dying: nothing after it in the runner runs."""
+
+
+@pytest.mark.parametrize("dies", ["after the end of data", "before the end of data"])
+def test_a_runner_killed_around_the_end_of_a_message_never_sends_it_twice(
+        briefing, stories, smtp, monkeypatch, dies):
+    """Killed once the server has the whole message but before its answer was read, or in
+    the middle of the message: the next runner sends each reader exactly one copy."""
+    readers(briefing, 3)
+    edition = sending.schedule(editions.build(briefing))
+    plain_send = smtplib.SMTP.send
+    writes = []
+
+    def dying_send(self, data):
+        # The second reader's message: its text, then the line ending it.
+        if isinstance(data, bytes) and (b"Message-ID:" in data or data == b".\r\n"):
+            writes.append(data)
+            if len(writes) == (4 if dies == "after the end of data" else 3):
+                if dies == "after the end of data":
+                    plain_send(self, data)
+                    assert _until(lambda: smtp.delivered == 2)
+                self.sock.shutdown(socket.SHUT_RDWR)  # the process is gone, its socket too
+                raise Killed
+        return plain_send(self, data)
+
+    monkeypatch.setattr(smtplib.SMTP, "send", dying_send)
+    with pytest.raises(Killed):
+        sending.run(edition.pk, batches=None)
+    monkeypatch.setattr(smtplib.SMTP, "send", plain_send)
+    assert smtp.delivered == (2 if dies == "after the end of data" else 1)
+    Edition.objects.filter(pk=edition.pk).update(
+        runner_seen_at=timezone.now() - timedelta(hours=1))  # its lease lapses
+    edition = sending.run(edition.pk, batches=None)
+    assert edition.status == Edition.Status.SENT and edition.sent == 3
+    assert smtp.delivered == 3 and smtp.duplicates == 0
+
+
+def _until(condition, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True

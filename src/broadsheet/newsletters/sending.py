@@ -2,12 +2,13 @@
 messages through Django's mail backend (SMTP, or any service through django-anymail).
 
 Nothing is sent twice. Each recipient has a Delivery row, made before the first message goes;
-it is marked sent in its own commit the moment the mail server accepts the message, and a
-marked row is never sent again. A runner killed mid-send leaves the rest pending, and the next
-runner (after the first one's lease lapses) sends just those. What stays uncertain is one
-message per runner: accepted by the server in the instant before its row was marked. It is
-sent again with the same Message-ID, which is its idempotency key: Gmail and most mailbox
-stores keep one copy of a Message-ID, and the key travels to mail services as metadata.
+over SMTP it is marked sent in its own commit just before the line that ends the message's
+data, the moment the server can take it (end_of_data.py), and a marked row is never sent
+again. A runner killed mid-send leaves the rest pending, and the next runner (after the first
+one's lease lapses) sends just those. Through a mail service's API the row is marked when
+the service answers, so one message per killed runner stays uncertain there: accepted in the
+instant before its row was marked. It is sent again with the same Message-ID, its
+idempotency key, which also travels to the service as metadata.
 
 One runner per edition at a time, on any host: a lease on the edition row, renewed every
 batch.
@@ -35,6 +36,7 @@ from django.utils import timezone
 from broadsheet.address import absolute, host_and_port
 from broadsheet.host import host_label
 
+from . import end_of_data
 from .editions import PREFERENCES_LINK, UNSUBSCRIBE_LINK
 from .models import Delivery, Edition, Subscriber, Subscription, Suppression
 from .preferences import list_unsubscribe_headers, preferences_url
@@ -253,16 +255,24 @@ def _send_batch(edition: Edition, rows: list, mail, rate: _Rate, lease: _Lease) 
         rate.wait()
         if not lease.keep():
             return False
+        sent = Delivery.objects.filter(pk=delivery_id)
+
+        def mark(sent=sent, attempts=attempts):
+            sent.update(status=Delivery.Status.SENT, sent_at=timezone.now(),
+                        attempts=attempts + 1)
+
         try:
-            mail.send_messages([message])
+            with end_of_data.marked_before_the_end(mail, mark) as marked:
+                mail.send_messages([message])
         except Exception as error:  # noqa: BLE001 (SMTP, socket and each service's errors)
-            _not_sent(delivery_id, email, attempts, error)
+            _not_sent(delivery_id, email, attempts, error)  # a mark made is taken back
             _reconnect(mail)
             continue
-        status = getattr(message, "anymail_status", None)
-        Delivery.objects.filter(pk=delivery_id).update(
-            status=Delivery.Status.SENT, sent_at=timezone.now(), attempts=attempts + 1,
-            service_id=(status.message_id or "")[:200] if status else "")
+        if not marked:  # a mail service's API: marked once it has answered
+            status = getattr(message, "anymail_status", None)
+            sent.update(status=Delivery.Status.SENT, sent_at=timezone.now(),
+                        attempts=attempts + 1,
+                        service_id=(status.message_id or "")[:200] if status else "")
     return True
 
 
