@@ -9,7 +9,7 @@ a login never reaches an inbox.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -142,20 +142,29 @@ def render(edition: Edition, parts: dict[str, list[ArticlePage]]) -> tuple[str, 
             render_to_string("newsletters/email/edition.txt", context))
 
 
+def _chosen(newsletter: Newsletter, story: ArticlePage | None) -> dict[str, list[ArticlePage]]:
+    """choose(), since the last send for a digest."""
+    since = last_sent(newsletter) if newsletter.kind == Newsletter.Kind.DIGEST else None
+    return choose(newsletter, story=story, since=since)
+
+
+def _render_into(edition: Edition, parts: dict[str, list[ArticlePage]]) -> None:
+    edition.story_ids = [s.id for stories in parts.values() for s in stories]
+    edition.html, edition.text = render(edition, parts)
+
+
 def build(newsletter: Newsletter, *, user=None, story: ArticlePage | None = None,
           subject: str = "", intro: str | None = None) -> Edition:
     """A new draft edition, rendered and ready to preview, test, schedule or send."""
-    since = last_sent(newsletter) if newsletter.kind == Newsletter.Kind.DIGEST else None
-    parts = choose(newsletter, story=story, since=since)
+    parts = _chosen(newsletter, story)
     edition = Edition(newsletter=newsletter, story=story, created_by=user,
                       intro=newsletter.intro if intro is None else intro,
                       subject=subject or default_subject(newsletter, parts),
                       tracked=counting_opens_and_clicks())
-    edition.story_ids = [s.id for ids in parts.values() for s in ids]
     with transaction.atomic():
         edition.save()  # a tracked edition's links name it
-        edition.html, edition.text = render(edition, parts)
-        edition.save(update_fields=["html", "text"])
+        _render_into(edition, parts)
+        edition.save(update_fields=["story_ids", "html", "text"])
     return edition
 
 
@@ -171,16 +180,12 @@ def rebuild(edition: Edition) -> Edition:
         edition = Edition.objects.select_for_update().get(pk=edition.pk)
         if not edition.editable:
             raise ValueError(f"edition {edition.pk} is {edition.status}: it can no longer change")
-        since = (last_sent(edition.newsletter)
-                 if edition.newsletter.kind == Newsletter.Kind.DIGEST else None)
-        parts = choose(edition.newsletter, story=edition.story, since=since)
-        edition.story_ids = [s.id for ids in parts.values() for s in ids]
-        edition.html, edition.text = render(edition, parts)
+        _render_into(edition, _chosen(edition.newsletter, edition.story))
         edition.save(update_fields=["story_ids", "html", "text"])
     return edition
 
 
-def due_daily(now=None) -> list[Newsletter]:
+def due_daily(now=None) -> list[tuple[Newsletter, datetime]]:
     """Newsletters with a daily (or weekly) time whose edition for today is due to be built
     (an hour before the time) and not built yet."""
     now = now or timezone.localtime()
@@ -189,7 +194,7 @@ def due_daily(now=None) -> list[Newsletter]:
         if newsletter.send_weekday is not None and now.weekday() != newsletter.send_weekday:
             continue
         at = timezone.make_aware(
-            timezone.datetime.combine(now.date(), newsletter.send_daily_at),
+            datetime.combine(now.date(), newsletter.send_daily_at),
             timezone.get_current_timezone())
         if at - timedelta(hours=1) <= now < at and not Edition.objects.filter(
                 newsletter=newsletter, send_at=at).exists():

@@ -218,8 +218,8 @@ class Edition(models.Model):
 
 class Delivery(models.Model):
     """One recipient of one edition. The row is the idempotency key: made before anything is
-    sent, marked sent in its own commit as soon as the mail server accepts the message, and
-    never sent again once marked."""
+    sent, marked sent in its own commit when the mail server can take the message (just
+    before the end of its data over SMTP: end_of_data.py), and never sent again once marked."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting"
