@@ -76,6 +76,28 @@ def test_a_digest_takes_only_stories_since_its_last_send(home, world, make_story
     assert "Fresh news" in edition.text and "Old news" not in edition.text
 
 
+def test_a_digest_takes_every_story_since_its_last_send_up_to_four_times_its_count(
+        home, world, make_story):
+    digest = Newsletter.objects.create(name="World weekly", slug="world-weekly",
+                                       kind=Newsletter.Kind.DIGEST, section=world,
+                                       story_count=2)
+    for i in range(9):
+        make_story(world, f"Week story {i}")
+    edition = editions.build(digest)
+    assert set(re.findall(r"Week story (\d+)\n", edition.text)) == {
+        str(i) for i in range(1, 9)}  # the newest eight
+
+
+def test_a_briefing_leads_with_as_many_stories_as_it_asks(briefing, world, make_story):
+    briefing.story_count = 10
+    briefing.save()
+    for i in range(12):
+        make_story(world, f"Briefing story {i}")
+    edition = editions.build(briefing)
+    assert set(re.findall(r"Briefing story (\d+)\n", edition.text)) == {
+        str(i) for i in range(2, 12)}  # the newest ten
+
+
 def test_building_costs_the_same_whatever_the_size_of_the_list(briefing, stories):
     readers(briefing, 3)
     editions.build(briefing)  # the story lists' caches warm, as they are on a live site

@@ -18,7 +18,6 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from broadsheet.address import absolute
-from broadsheet.articles.listing import latest_ids
 from broadsheet.articles.models import ArticlePage
 from broadsheet.frontpage.spotlight import pick_live, spotlight_ids
 
@@ -61,11 +60,15 @@ def choose(newsletter: Newsletter, *, story: ArticlePage | None = None,
     scope = newsletter.section or (site.root_page if site else None)
     if scope is None:
         raise NothingToSend("the site has no home page")
-    parts: dict[str, list[int]] = {}
-    if newsletter.kind == Newsletter.Kind.DIGEST:
-        parts["top"] = latest_ids(scope)[:newsletter.story_count * 4]
-    else:
-        parts["top"] = latest_ids(scope)[:newsletter.story_count]
+    # Asked of the database, not the section's remembered newest few (articles/listing.py
+    # keeps six): a briefing may lead with up to twenty, a digest take four times that.
+    newest = ArticlePage.objects.newest().descendant_of(scope)
+    if since is not None:
+        newest = newest.filter(first_published_at__gt=since)
+    digest = newsletter.kind == Newsletter.Kind.DIGEST
+    parts: dict[str, list[int]] = {"top": list(newest.values_list("id", flat=True)[
+        :newsletter.story_count * (4 if digest else 1)])}
+    if not digest:
         picks, size = spotlight_ids(site)
         parts["spotlight"] = picks[:min(size or SPOTLIGHT_SIZE, SPOTLIGHT_SIZE)]
         popular = SOURCES.get("popular")
