@@ -128,3 +128,20 @@ def test_the_sweep_removes_dead_pages_and_orphan_markers(db, limits):
     assert pages() == ["kept"]
     assert os.listdir(store.root() / "tags" / "stories") == ["kept"]
     assert not (store.root() / "tags" / "page-1").exists()
+
+
+def test_a_sweep_while_a_page_is_stored_leaves_it_purgeable(db, monkeypatch):
+    """A sweep removes markers whose page is not there. One running while a page is being
+    stored must not strip that page's markers, or no purge of its tags would reach it."""
+    write = store._atomic_write
+
+    def swept_meanwhile(path, data):
+        store._remove_orphan_markers(store.root())  # another worker's sweep, just now
+        write(path, data)
+
+    monkeypatch.setattr(store, "_atomic_write", swept_meanwhile)
+    assert store.store("k", status=200, headers=[], body=b"page", tags={"page:7"},
+                       max_age=60, started_at=time.time())
+    monkeypatch.setattr(store, "_atomic_write", write)
+    assert store.purge_tags({"page:7"}) == 1
+    assert store.load(store.root(), "k") is None

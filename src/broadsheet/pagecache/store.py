@@ -113,10 +113,13 @@ def store(key: str, *, status: int, headers: list[tuple[str, str]], body: bytes,
         meta["codings"] = [[coding, len(data)] for coding, data in variants.items()]
         body = b"".join([body, *variants.values()])
     head = json.dumps(meta).encode()
+    _atomic_write(base / "pages" / key, head + b"\n" + body)
+    # The markers after the page: a sweep takes a marker whose page is not there yet for an
+    # orphan and removes it, and the page would then outlive every purge of that tag. A
+    # purge before the markers are made is seen by the check below.
     tag_root = os.path.join(base, "tags")
     for tag in tags:
         _mark(os.path.join(tag_root, _safe(tag)), key)
-    _atomic_write(base / "pages" / key, head + b"\n" + body)
     # A purge may have slipped in between the check above and the write; if so, drop the page
     # so it is rendered afresh (never serve something older than a purge).
     if started_at <= last_purge(base):
