@@ -7,6 +7,10 @@
 On the demo newsroom, everything on 127.0.0.1 and stopped at the end:
 1. Throughput of the cached article: nginx, Varnish, `broadsheet serve` alone, the same wrk
    command in alternating rounds; medians and ratios to nginx, and every round's ratio.
+   Beside them, in the same rounds, each server with nothing of ours in it (REFERENCES):
+   Varnish with the built-in VCL in front of the nginx file, and granian started as serve
+   starts it with an application that only sends the article (bench/granian_reference.py),
+   so that what is ours and what is the server on this machine can be told apart.
 2. Purge delay: while wrk sends --rate requests/s of readers (home, sections, stories)
    through Varnish, an editor publishes a new headline, and the time from its commit to
    the first response through Varnish that shows it is taken, --samples times.
@@ -146,15 +150,53 @@ def throughput(urls: dict[str, str], rounds: int, duration: int, connections: in
         for name, url in urls.items():
             runs[name].append(wrk(url, duration, connections))
     medians = {name: statistics.median(r) for name, r in runs.items()}
+
+    def each_round(name: str, reference: str) -> list[float]:
+        return [round(r / n, 3) for r, n in zip(runs[name], runs[reference], strict=True)]
+
     return {
         "rps_median": {name: round(v) for name, v in medians.items()},
         "ratio_to_nginx": {name: round(medians[name] / medians["nginx"], 3)
                            for name in urls if name != "nginx"},
-        "ratio_to_nginx_each_round": {
-            name: [round(r / n, 3) for r, n in zip(runs[name], runs["nginx"], strict=True)]
-            for name in urls if name != "nginx"},
+        "ratio_to_nginx_each_round": {name: each_round(name, "nginx")
+                                      for name in urls if name != "nginx"},
+        # Ours against the same server with nothing of ours in it, round by round.
+        "ratio_to_reference_each_round": {name: each_round(name, reference)
+                                          for name, reference in REFERENCES.items()
+                                          if name in urls and reference in urls},
         "rps_each_round": {name: [round(v) for v in r] for name, r in runs.items()},
     }
+
+
+# What each of ours is compared with besides nginx: the same server software serving the
+# same bytes with nothing of Broadsheet's in it, measured in the same rounds. Varnish with
+# the built-in VCL (and an hour's TTL) in front of the nginx file; granian, as `broadsheet
+# serve` starts it, with an application that sends the article and does nothing else.
+REFERENCES = {"varnish": "varnish_reference", "serve": "granian_reference"}
+
+REFERENCE_VCL = """vcl 4.1;
+backend nginx { .host = "127.0.0.1"; .port = "%d"; }
+sub vcl_backend_response { set beresp.ttl = 1h; }
+"""
+
+
+def start_granian_reference(port: int, response: Path, env: dict) -> subprocess.Popen:
+    """granian with the options `broadsheet serve` gives it (console/.../serve.py)."""
+    granian = BIN.parent / "granian"
+    return subprocess.Popen(
+        [str(granian), "--interface", "rsgi", "--http", "1", "--no-ws", "--workers", "2",
+         "--backlog", "2048", "--backpressure", "1000", "--host", "127.0.0.1",
+         "--port", str(port), "--working-dir", str(HERE), "granian_reference:application"],
+        env={**env, "REFERENCE_RESPONSE": str(response)}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def as_sent(response) -> bytes:
+    """A response's header lines and body, less what granian adds to every response (and
+    the Connection: close it answered urllib's own with)."""
+    lines = [f"{k}: {v}" for k, v in response.headers.items()
+             if k.lower() not in ("server", "date", "connection")]
+    return "\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + response.read()
 
 
 def purge_delays(env: dict, edge: str, stories: list[str], script: Path, samples: int,
@@ -299,7 +341,7 @@ def main() -> None:
             [str(BIN), "edge", "vcl", "--backend", f"127.0.0.1:{port}"],
             env=env, check=True, capture_output=True, text=True).stdout)
     workdir = tmp / "varnish"
-    varnish = nginx = server = None
+    varnish = nginx = server = varnish_reference = granian_reference = None
     try:
         varnish = start_varnish(vcl, edge_port, workdir)
         server = subprocess.Popen([str(BIN), "serve", "--port", str(port), "--workers", "2"],
@@ -327,11 +369,29 @@ def main() -> None:
         html = response.read()
         (tmp / "article.html").write_bytes(html)
         assert urllib.request.urlopen(base + article).read() == html  # noqa: S310
+        # Every server in a session of its own, as a service manager starts them: Linux's
+        # autogroup scheduling shares the cores between sessions first, so a server in wrk's
+        # session would be measured with more of them (granian: 0.62-0.72 of nginx in wrk's
+        # session, 0.42-0.51 in its own; nginx the same either way).
         nginx = subprocess.Popen(["nginx", "-c", str(nginx_conf(tmp, nginx_port, tmp)),
-                                  "-g", "daemon off;"], stderr=subprocess.DEVNULL)
+                                  "-g", "daemon off;"], stderr=subprocess.DEVNULL,
+                                 start_new_session=True)
         nginx_url = f"http://127.0.0.1:{nginx_port}/article.html"
         wait_for(nginx_url)
         assert urllib.request.urlopen(nginx_url).read() == html  # noqa: S310
+        reference_port, granian_port = free_port(), free_port()
+        (tmp / "reference.vcl").write_text(REFERENCE_VCL % nginx_port)
+        varnish_reference = start_varnish(tmp / "reference.vcl", reference_port,
+                                          tmp / "varnish-reference")
+        hit = urllib.request.urlopen(base + article)  # noqa: S310
+        assert hit.headers["X-Page-Cache"] == "hit"
+        (tmp / "response").write_bytes(as_sent(hit))
+        granian_reference = start_granian_reference(granian_port, tmp / "response", env)
+        references = {"varnish_reference": f"http://127.0.0.1:{reference_port}/article.html",
+                      "granian_reference": f"http://127.0.0.1:{granian_port}/"}
+        for url in references.values():
+            wait_for(url)
+            assert urllib.request.urlopen(url).read() == html  # noqa: S310
 
         result = {"command": "bench/edge.py " + " ".join(sys.argv[1:]),
                   "wrk": f"wrk -t2 -c{args.connections} -d{args.duration}s <url>",
@@ -340,7 +400,10 @@ def main() -> None:
                                      args.rate)
         if "throughput" in parts:
             result["throughput"] = throughput(
-                {"nginx": nginx_url, "varnish": edge + article, "serve": base + article},
+                {"nginx": nginx_url, "varnish_reference": references["varnish_reference"],
+                 "varnish": edge + article,
+                 "granian_reference": references["granian_reference"],
+                 "serve": base + article},
                 args.rounds, args.duration, args.connections)
             print(json.dumps(result["throughput"], indent=2), flush=True)
         if "delay" in parts:
@@ -354,13 +417,10 @@ def main() -> None:
         if "coalescing" in parts:
             result["coalescing"] = coalescing(env, edge, workdir, article)
     finally:
-        for proc in (nginx, varnish, server):
+        for proc in (nginx, varnish, server, varnish_reference, granian_reference):
             if proc is None:
                 continue
-            if proc is nginx:
-                proc.terminate()
-            else:
-                os.killpg(proc.pid, signal.SIGTERM)
+            os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(20)
         shutil.rmtree(tmp, ignore_errors=True)
     save("edge" if parts >= {"throughput", "delay", "storm", "coalescing"} else

@@ -167,8 +167,10 @@ def main() -> None:
             assert response.headers.get("X-Page-Cache") == "hit", "page cache is not answering"
         html = response.read()
         (tmp / "article.html").write_bytes(html)
+        # In a session of its own, as the server is (see bench/edge.py on autogroups).
         nginx = subprocess.Popen(["nginx", "-c", str(nginx_conf(tmp, nginx_port, tmp)),
-                                  "-g", "daemon off;"], stderr=subprocess.DEVNULL)
+                                  "-g", "daemon off;"], stderr=subprocess.DEVNULL,
+                                 start_new_session=True)
         nginx_url = f"http://127.0.0.1:{nginx_port}/article.html"
         wait_for(nginx_url)
         assert urllib.request.urlopen(nginx_url).read() == html  # noqa: S310
@@ -187,7 +189,7 @@ def main() -> None:
         weight = page_weight(base, html)
     finally:
         if nginx:
-            nginx.terminate()
+            os.killpg(nginx.pid, signal.SIGTERM)
             nginx.wait(10)
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(20)

@@ -164,6 +164,26 @@ def test_a_page_read_while_a_purge_removes_it_is_not_kept(app, world, make_story
     assert answer(environ) is None
 
 
+def test_a_store_deleted_and_made_again_is_noticed(app, world, make_story):
+    """A worker watches the epoch through a file it keeps open. If the whole store is
+    deleted (an operator clearing it) and purges then make a new epoch file, the worker must
+    look at the new file, not keep trusting the deleted one and serve its memory."""
+    import shutil
+
+    from broadsheet.pagecache import wsgi
+
+    story = make_story(world, "Headline before the store was cleared")
+    fetch(app, story.url)  # stored on disk, and a first purge has made the epoch file
+    store.purge_tags({"nothing-shown"})
+    environ = {"REQUEST_METHOD": "GET", "HTTP_HOST": "testserver", "PATH_INFO": story.url}
+    answer = wsgi.hits()
+    assert answer(environ) is not None and answer(environ) is not None  # now from memory
+    shutil.rmtree(store.root())
+    assert answer(environ) is None  # no epoch, no store: nothing to serve
+    store.purge_tags({"nothing-shown"})  # a new epoch file
+    assert answer(environ) is None
+
+
 def test_cached_feeds_answer_conditional_requests(app, world, make_story):
     make_story(world)
     _, first, _ = fetch(app, "/feeds/rss.xml")

@@ -58,6 +58,37 @@ def test_repeat_requests_come_from_the_page_cache(server):
     assert {k.lower(): v for k, v in second[1].items()}.get("x-page-cache") == "hit"
 
 
+def test_a_session_in_a_second_cookie_header_is_never_given_a_cached_page(server):
+    """A hit is looked up from the request's headers before Django sees them: a session
+    cookie in a second Cookie header (the environ joins repeated headers) still means a
+    signed-in reader, who never gets a shared page."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    base, _ = server
+    get(base + "/")
+    assert header(get(base + "/"), "x-page-cache") == "hit"
+    address = urlsplit(base)
+
+    def with_cookies(*cookies: str):
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+        connection.putrequest("GET", "/")
+        for cookie in cookies:
+            connection.putheader("Cookie", cookie)
+        connection.endheaders()
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        return response.getheader("X-Page-Cache")
+
+    assert with_cookies("theme=dark") == "hit"
+    assert with_cookies("theme=dark", "sessionid=not-a-real-session") != "hit"
+
+
+def header(response, name: str) -> str | None:
+    return {k.lower(): v for k, v in response[1].items()}.get(name)
+
+
 def test_scheduled_story_goes_live_on_time_without_cron(server):
     base, env = server
     out = subprocess.run([BIN, "shell", "-c", SCHEDULE], env=env, check=True,
