@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import shutil
 import time
 from wsgiref.util import setup_testing_defaults
 
@@ -10,7 +11,7 @@ import pytest
 
 from broadsheet.comments.models import Comment
 from broadsheet.frontpage.models import Spotlight, SpotlightPick
-from broadsheet.pagecache import store
+from broadsheet.pagecache import store, wsgi
 
 
 def fetch(app, path, cookie=""):
@@ -144,8 +145,6 @@ def test_a_page_read_while_a_purge_removes_it_is_not_kept(app, world, make_story
     """A purge moves the epoch, then removes the files. A worker that saw the new epoch and
     read the file before its removal must not keep that copy in memory: it would be served
     until the next purge."""
-    from broadsheet.pagecache import wsgi
-
     story = make_story(world, "Headline before the purge")
     fetch(app, story.url)  # stored on disk
     environ = {"REQUEST_METHOD": "GET", "HTTP_HOST": "testserver", "PATH_INFO": story.url}
@@ -168,10 +167,6 @@ def test_a_store_deleted_and_made_again_is_noticed(app, world, make_story):
     """A worker watches the epoch through a file it keeps open. If the whole store is
     deleted (an operator clearing it) and purges then make a new epoch file, the worker must
     look at the new file, not keep trusting the deleted one and serve its memory."""
-    import shutil
-
-    from broadsheet.pagecache import wsgi
-
     story = make_story(world, "Headline before the store was cleared")
     fetch(app, story.url)  # stored on disk, and a first purge has made the epoch file
     store.purge_tags({"nothing-shown"})

@@ -6,8 +6,10 @@ static files with long cache lifetimes, and answers repeat page requests from th
 
 from __future__ import annotations
 
+import http.client
 import subprocess
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -55,16 +57,13 @@ def test_repeat_requests_come_from_the_page_cache(server):
     first = get(base + "/")
     second = get(base + "/")
     assert second[2] == first[2]
-    assert {k.lower(): v for k, v in second[1].items()}.get("x-page-cache") == "hit"
+    assert header(second, "x-page-cache") == "hit"
 
 
 def test_a_session_in_a_second_cookie_header_is_never_given_a_cached_page(server):
     """A hit is looked up from the request's headers before Django sees them: a session
     cookie in a second Cookie header (the environ joins repeated headers) still means a
     signed-in reader, who never gets a shared page."""
-    import http.client
-    from urllib.parse import urlsplit
-
     base, _ = server
     get(base + "/")
     assert header(get(base + "/"), "x-page-cache") == "hit"
