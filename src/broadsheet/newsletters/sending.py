@@ -255,11 +255,10 @@ def _send_batch(edition: Edition, rows: list, mail, rate: _Rate, lease: _Lease) 
         rate.wait()
         if not lease.keep():
             return False
-        sent = Delivery.objects.filter(pk=delivery_id)
-
-        def mark(sent=sent, attempts=attempts):
-            sent.update(status=Delivery.Status.SENT, sent_at=timezone.now(),
-                        attempts=attempts + 1)
+        def mark(delivery_id=delivery_id, attempts=attempts, service_id=""):
+            Delivery.objects.filter(pk=delivery_id).update(
+                status=Delivery.Status.SENT, sent_at=timezone.now(), attempts=attempts + 1,
+                service_id=service_id)
 
         try:
             with end_of_data.marked_before_the_end(mail, mark) as marked:
@@ -270,9 +269,7 @@ def _send_batch(edition: Edition, rows: list, mail, rate: _Rate, lease: _Lease) 
             continue
         if not marked:  # a mail service's API: marked once it has answered
             status = getattr(message, "anymail_status", None)
-            sent.update(status=Delivery.Status.SENT, sent_at=timezone.now(),
-                        attempts=attempts + 1,
-                        service_id=(status.message_id or "")[:200] if status else "")
+            mark(service_id=(status.message_id or "")[:200] if status else "")
     return True
 
 

@@ -115,7 +115,7 @@ def hits():
             memory.pop(where, None)
             return None
         if current_epoch() != epoch:
-            # A purge began after the stat above: it moves the epoch first and removes the
+            # A purge began after the look above: it moves the epoch first and removes the
             # files after, so this file may be one it was about to remove. Kept, it would be
             # served from memory until the next purge; Django renders the page instead.
             return None
